@@ -1,0 +1,1 @@
+"""smartcity: cited answers about the German Smart City programmes."""

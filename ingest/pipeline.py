@@ -1,0 +1,215 @@
+"""Ingest runs: which files are new, changed, unchanged, gone or broken, and the work for each.
+
+An unchanged file (same sha256 as the manifest's version) costs one hash and no embedding.
+A broken file is reported with a plain reason and skipped; the others are ingested.
+Runs are serialised by a lock file in the data directory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from assistant.errors import DocumentError
+from ingest.chunk import Chunk, chunk_document
+from ingest.clean import clean_document
+from ingest.pdf import RawDocument, file_sha256, read_pdf
+from vectorstore.chroma import DocumentRecord
+from vectorstore.embeddings import E5Embeddings
+from vectorstore.knowledge_base import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+Status = Literal["added", "updated", "unchanged", "removed", "failed"]
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    file: str
+    status: Status
+    pages: int = 0
+    chunks: int = 0
+    reason: str = ""
+
+
+@dataclass
+class IngestReport:
+    """What one run did; `to_json` is the CLI's ``--json`` output."""
+
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: Status) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.status == "failed"]
+
+    def to_json(self) -> dict[str, object]:
+        ingested = [o for o in self.outcomes if o.status in ("added", "updated", "unchanged")]
+        return {
+            "documents": len(ingested),
+            "pages": sum(o.pages for o in ingested),
+            "chunks": sum(o.chunks for o in ingested),
+            "added": self.count("added"),
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "removed": self.count("removed"),
+            "failed": [{"file": o.file, "reason": o.reason} for o in self.failed],
+            "seconds": round(self.seconds, 3),
+            "files": [asdict(o) for o in self.outcomes],
+        }
+
+
+class IngestProgress(Protocol):
+    """What a front end may show while a run goes on (all methods optional to act on)."""
+
+    def start(self, files: int) -> None: ...
+    def file_started(self, file: str, pages: int) -> None: ...
+    def pages_done(self, pages: int) -> None: ...
+    def file_done(self, outcome: FileOutcome) -> None: ...
+
+
+class _Silent:
+    def start(self, files: int) -> None:
+        pass
+
+    def file_started(self, file: str, pages: int) -> None:
+        pass
+
+    def pages_done(self, pages: int) -> None:
+        pass
+
+    def file_done(self, outcome: FileOutcome) -> None:
+        pass
+
+
+def passage_text(chunk: Chunk) -> str:
+    """What gets embedded: the chunk with its document's short title and section as context."""
+    short_title = chunk.title.split(" – ")[0]
+    context = f"{short_title} – {chunk.section}" if chunk.section else short_title
+    return f"{context}\n{chunk.text}"
+
+
+def find_pdfs(paths: Sequence[Path]) -> tuple[list[Path], list[FileOutcome]]:
+    """Expand directories to their PDFs; name what cannot be ingested at all."""
+    files: list[Path] = []
+    problems: list[FileOutcome] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".pdf"))
+        elif not path.exists():
+            problems.append(FileOutcome(path.name, "failed", reason="file not found"))
+        elif path.suffix.lower() != ".pdf":
+            problems.append(FileOutcome(path.name, "failed", reason="not a .pdf file"))
+        else:
+            files.append(path)
+    unique: dict[str, Path] = {}
+    for file in files:
+        if file.name in unique and unique[file.name].resolve() != file.resolve():
+            problems.append(FileOutcome(file.name, "failed",
+                                        reason=f"a different file with this name is already given ({unique[file.name]})"))
+            continue
+        unique[file.name] = file
+    return list(unique.values()), problems
+
+
+class Ingestor:
+    """Brings the store in line with a set of PDF files."""
+
+    def __init__(self, knowledge_base: KnowledgeBase, embeddings: E5Embeddings, chunk_tokens: int,
+                 chunk_overlap: int, lock_file: Path) -> None:
+        self.knowledge_base = knowledge_base
+        self.embeddings = embeddings
+        self.chunk_tokens = chunk_tokens
+        self.chunk_overlap = chunk_overlap
+        self.lock_file = lock_file
+
+    def ingest(self, paths: Sequence[Path], prune: bool = False,
+               progress: IngestProgress | None = None) -> IngestReport:
+        """Ingest every PDF under `paths`; with `prune`, drop documents whose file is gone."""
+        progress = progress or _Silent()
+        started = time.perf_counter()
+        files, report_outcomes = find_pdfs(paths)
+        report = IngestReport(outcomes=list(report_outcomes))
+        progress.start(len(files))
+        with self._locked():
+            self.knowledge_base.reconcile()
+            published = {record.file: record for record in self.knowledge_base.store.documents()}
+            for path in files:
+                outcome = self._ingest_file(path, published, progress)
+                report.outcomes.append(outcome)
+                progress.file_done(outcome)
+            if prune:
+                present = {path.name for path in files} | {o.file for o in report_outcomes}
+                for file in sorted(set(published) - present):
+                    self.knowledge_base.remove_document(file)
+                    outcome = FileOutcome(file, "removed")
+                    report.outcomes.append(outcome)
+                    progress.file_done(outcome)
+            self.knowledge_base.refresh_keyword_index()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_file(self, path: Path, published: dict[str, DocumentRecord],
+                     progress: IngestProgress) -> FileOutcome:
+        previous = published.get(path.name)
+        try:
+            if previous is not None and previous.version == file_sha256(path):
+                return FileOutcome(path.name, "unchanged", pages=previous.pages, chunks=previous.chunks)
+            document = read_pdf(path)
+        except DocumentError as exc:
+            log.warning("skipped %s: %s", exc.file, exc.reason)
+            return FileOutcome(path.name, "failed", reason=exc.reason)
+        except OSError as exc:
+            return FileOutcome(path.name, "failed", reason=f"cannot be read ({exc.strerror or exc})")
+        progress.file_started(document.file, document.page_count)
+        try:
+            chunks = self.prepare(document)
+        except DocumentError as exc:
+            return FileOutcome(path.name, "failed", reason=exc.reason)
+        vectors = self._embed(chunks, document.page_count, progress)
+        self.knowledge_base.replace_document(document, chunks, vectors)
+        status: Status = "updated" if previous is not None else "added"
+        return FileOutcome(document.file, status, pages=document.page_count, chunks=len(chunks))
+
+    def _embed(self, chunks: list[Chunk], pages: int, progress: IngestProgress) -> np.ndarray:
+        """Embed in batches, reporting the pages covered as it goes."""
+        batch_size = self.embeddings.batch_size
+        parts: list[np.ndarray] = []
+        pages_reported = 0
+        for start in range(0, len(chunks), batch_size):
+            batch = chunks[start:start + batch_size]
+            parts.append(self.embeddings.embed_passages([passage_text(chunk) for chunk in batch]))
+            reached = batch[-1].page_end
+            progress.pages_done(max(0, reached - pages_reported))
+            pages_reported = max(pages_reported, reached)
+        progress.pages_done(max(0, pages - pages_reported))
+        return np.vstack(parts)
+
+    def prepare(self, document: RawDocument) -> list[Chunk]:
+        """Clean and chunk a read document; a document with no usable text is an error."""
+        blocks = clean_document(document.pages)
+        chunks = chunk_document(document, blocks, self.chunk_tokens, self.chunk_overlap)
+        if not chunks:
+            raise DocumentError(document.file, "no usable text after cleaning")
+        return chunks
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.lock_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.lock_file.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

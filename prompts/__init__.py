@@ -1,0 +1,1 @@
+"""Prompt and message texts, one file per text and language (see `assistant.prompts`)."""

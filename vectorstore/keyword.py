@@ -1,0 +1,150 @@
+"""BM25 keyword index (bm25s) over the chunks of the documents in the manifest.
+
+The index is derived data: it is built from the store's chunks for one exact set of document
+versions (its fingerprint) and saved under ``keyword/<fingerprint>/``. A process loads the
+saved index matching the manifest; only when none matches (first start, or an ingest was
+killed before it saved one) does it build and save it. It is never built per query.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from vectorstore.german import GermanAnalyzer, vocabulary_of
+
+log = logging.getLogger(__name__)
+_KEEP_GENERATIONS = 2
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    chunk_id: str
+    score: float
+
+
+class KeywordIndex:
+    """Search chunk ids by BM25 over German terms (stems plus compound parts)."""
+
+    def __init__(self, fingerprint: str, ids: list[str], retriever: bm25s.BM25 | None,
+                 analyzer: GermanAnalyzer, document_frequency: dict[str, int]) -> None:
+        self.fingerprint = fingerprint
+        self.ids = ids
+        self._retriever = retriever
+        self.analyzer = analyzer
+        self._document_frequency = document_frequency
+        self._position = {chunk_id: index for index, chunk_id in enumerate(ids)}
+
+    # --- building -----------------------------------------------------------------------
+    @classmethod
+    def build(cls, fingerprint: str, ids: list[str], texts: list[str]) -> KeywordIndex:
+        """Index `texts` (one per chunk id); an empty corpus gives an index that finds nothing."""
+        analyzer = GermanAnalyzer(vocabulary_of(texts))
+        corpus_terms = [analyzer.terms(text) for text in texts]
+        document_frequency: Counter[str] = Counter()
+        for terms in corpus_terms:
+            document_frequency.update(set(terms))
+        retriever = None
+        if ids:
+            retriever = bm25s.BM25()
+            retriever.index(corpus_terms, show_progress=False)
+        return cls(fingerprint, ids, retriever, analyzer, dict(document_frequency))
+
+    def save(self, root: Path) -> Path:
+        """Write atomically to ``root/<fingerprint>`` and drop older generations."""
+        root.mkdir(parents=True, exist_ok=True)
+        target = root / self.fingerprint
+        if target.exists():
+            return target
+        staging = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+        try:
+            if self._retriever is not None:
+                self._retriever.save(str(staging / "bm25"), show_progress=False)
+            meta = {
+                "fingerprint": self.fingerprint,
+                "ids": self.ids,
+                "vocabulary": dict(self.analyzer.decompounder.vocabulary),
+                "document_frequency": self._document_frequency,
+            }
+            (staging / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            os.replace(staging, target)
+        except FileExistsError:
+            pass  # another process saved the same generation first
+        except OSError as exc:
+            if not target.exists():
+                raise
+            log.debug("keyword index %s already saved (%s)", self.fingerprint, exc)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        _prune_generations(root, keep=self.fingerprint)
+        return target
+
+    @classmethod
+    def load(cls, root: Path, fingerprint: str) -> KeywordIndex | None:
+        """The saved index for `fingerprint`, or None when there is none (or it is damaged)."""
+        directory = root / fingerprint
+        meta_path = directory / "meta.json"
+        if not meta_path.exists():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            retriever = None
+            if meta["ids"]:
+                retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=False, show_progress=False)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("keyword index %s unreadable (%s); it will be rebuilt", fingerprint, exc)
+            return None
+        analyzer = GermanAnalyzer(Counter(meta["vocabulary"]))
+        return cls(fingerprint, meta["ids"], retriever, analyzer, meta["document_frequency"])
+
+    # --- searching ----------------------------------------------------------------------
+    def query_terms(self, text: str) -> list[str]:
+        return self.analyzer.terms(text, drop_question_words=True)
+
+    def search(self, text: str, k: int, allowed_ids: set[str] | None = None) -> list[KeywordHit]:
+        """Best `k` chunks for `text`; `allowed_ids` restricts the search (document filter)."""
+        terms = self.query_terms(text)
+        if self._retriever is None or not terms:
+            return []
+        scores = np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
+        if allowed_ids is not None:
+            mask = np.zeros(len(self.ids), dtype=bool)
+            for chunk_id in allowed_ids:
+                position = self._position.get(chunk_id)
+                if position is not None:
+                    mask[position] = True
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(self.ids))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        ranked = sorted(top, key=lambda index: -scores[index])
+        return [KeywordHit(self.ids[i], float(scores[i])) for i in ranked if scores[i] > 0]
+
+    def idf(self, term: str) -> float:
+        """BM25 inverse document frequency of a (stemmed) term; unknown terms weigh most."""
+        n = max(1, len(self.ids))
+        df = self._document_frequency.get(term, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _prune_generations(root: Path, keep: str) -> None:
+    generations = sorted(
+        (path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    )
+    for path in generations[_KEEP_GENERATIONS:]:
+        if path.name != keep:
+            shutil.rmtree(path, ignore_errors=True)

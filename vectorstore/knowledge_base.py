@@ -1,0 +1,146 @@
+"""The store as writers and readers see it: only document versions in the manifest count.
+
+Write protocol for one document (survives SIGKILL at any point):
+  1. write the new version's chunks (ids ``file@version#n``) to Chroma,
+  2. publish the version in the manifest (one atomic upsert),
+  3. delete the old version's chunks.
+Readers filter every search by the manifest's versions, so they see a document fully old,
+fully new, or not at all. `reconcile` (before each ingest) drops chunks of unpublished
+versions. The keyword index is derived from the published chunks and keyed by a fingerprint
+of the manifest, so it can never disagree with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from ingest.chunk import Chunk
+from ingest.pdf import RawDocument
+from vectorstore.chroma import ChromaStore, DocumentRecord
+from vectorstore.keyword import KeywordIndex
+
+log = logging.getLogger(__name__)
+
+
+def manifest_fingerprint(records: list[DocumentRecord]) -> str:
+    """A short id for an exact set of document versions."""
+    joined = "\n".join(f"{record.file}@{record.version}" for record in sorted(records, key=lambda r: r.file))
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a reader trusts right now: the manifest and the keyword index built from it."""
+
+    documents: list[DocumentRecord]
+    keyword: KeywordIndex
+    taken_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def versions(self) -> list[str]:
+        return [record.version for record in self.documents]
+
+    def versions_of(self, files: list[str] | None) -> list[str]:
+        if files is None:
+            return self.versions
+        wanted = set(files)
+        return [record.version for record in self.documents if record.file in wanted]
+
+    def record(self, file: str) -> DocumentRecord | None:
+        return next((record for record in self.documents if record.file == file), None)
+
+
+class KnowledgeBase:
+    """Consistent writes to, and manifest-filtered reads from, Chroma plus the keyword index."""
+
+    def __init__(self, store: ChromaStore, keyword_dir: Path, refresh_seconds: float = 2.0) -> None:
+        self.store = store
+        self.keyword_dir = keyword_dir
+        self.refresh_seconds = refresh_seconds
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    # --- writing ------------------------------------------------------------------------
+    def replace_document(self, document: RawDocument, chunks: list[Chunk], vectors: np.ndarray) -> DocumentRecord:
+        """Make `document` the published version of its file, replacing any older one."""
+        self.store.add_chunks(chunks, vectors)
+        record = DocumentRecord(
+            file=document.file,
+            version=document.sha256,
+            title=document.title,
+            publisher=document.publisher,
+            year=document.year,
+            pages=document.page_count,
+            chunks=len(chunks),
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        self.store.publish(record, _mean_vector(vectors))
+        self.store.delete_chunks_except(document.file, document.sha256)
+        self.invalidate()
+        return record
+
+    def remove_document(self, file: str) -> None:
+        """Unpublish first (readers stop trusting it), then delete its chunks."""
+        self.store.unpublish(file)
+        self.store.delete_chunks_except(file, version="")
+        self.invalidate()
+
+    def reconcile(self) -> None:
+        """Drop chunks of versions the manifest does not name (an interrupted ingest's)."""
+        self.store.delete_chunks_not_in([record.version for record in self.store.documents()])
+
+    def refresh_keyword_index(self) -> KeywordIndex:
+        """Build (or load) and save the keyword index for the current manifest."""
+        return self.snapshot(force=True).keyword
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._snapshot = None
+
+    # --- reading ------------------------------------------------------------------------
+    def snapshot(self, force: bool = False) -> Snapshot:
+        """The current manifest and keyword index, re-read at most every `refresh_seconds`."""
+        with self._lock:
+            current = self._snapshot
+            fresh = current is not None and time.monotonic() - current.taken_at < self.refresh_seconds
+            if fresh and not force:
+                return current  # type: ignore[return-value]
+            documents = self.store.documents()
+            fingerprint = manifest_fingerprint(documents)
+            if current is not None and current.keyword.fingerprint == fingerprint:
+                keyword = current.keyword
+            else:
+                keyword = self._keyword_index(documents, fingerprint)
+            self._snapshot = Snapshot(documents, keyword)
+            return self._snapshot
+
+    def _keyword_index(self, documents: list[DocumentRecord], fingerprint: str) -> KeywordIndex:
+        index = KeywordIndex.load(self.keyword_dir, fingerprint)
+        if index is not None:
+            return index
+        started = time.perf_counter()
+        ids, texts = self.store.all_texts([record.version for record in documents])
+        index = KeywordIndex.build(fingerprint, ids, texts)
+        try:
+            index.save(self.keyword_dir)
+        except OSError as exc:
+            log.warning("could not save the keyword index (%s); it stays in memory", exc)
+        log.info("keyword index %s built over %d chunks in %.2fs", fingerprint, len(ids),
+                 time.perf_counter() - started)
+        return index
+
+
+def _mean_vector(vectors: np.ndarray) -> np.ndarray:
+    if len(vectors) == 0:
+        return np.zeros(1, dtype=np.float32)
+    mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else mean
