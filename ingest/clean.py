@@ -245,7 +245,8 @@ def _heading_span(lines: list[str], index: int, previous_line: str, width: float
         return None
     if after_item:
         # A list ends without punctuation; only an unfinished item line forbids a heading.
-        if _dangling(previous_line) or previous_line.endswith((",", "-")):
+        if (_dangling(previous_line) or previous_line.endswith((",", "-"))
+                or (len(previous_line) >= 0.7 * width and not _SENTENCE_END.search(previous_line))):
             return None
     elif (previous_line and not (_FINAL_STOP.search(previous_line) or previous_line.endswith(":"))
             and not _SUBSECTION.match(line)):
