@@ -151,6 +151,12 @@ class _Layout:
     starts: list[int]
     pages: list[tuple[int, int]]
     sections: list[str]
+    section_starts: list[int]
+
+    def section_spans(self) -> list[tuple[int, int]]:
+        """[start, end) of each section's text; chunks never straddle a heading."""
+        bounds = [0, *[start for start in self.section_starts if start > 0], len(self.text)]
+        return [(start, end) for start, end in zip(bounds, bounds[1:], strict=False) if end > start]
 
     def locate(self, start: int, end: int) -> tuple[int, int, str, str]:
         """Pages, section and page breaks (relative offsets) of the text span [start, end)."""
@@ -172,6 +178,7 @@ def _layout(blocks: list[Block]) -> _Layout:
     sections: list[str] = []
     section = ""
     offset = 0
+    section_starts: list[int] = []
     pending_headings: list[str] = []
     for index, block in enumerate(blocks):
         if block.kind == "heading":
@@ -180,6 +187,7 @@ def _layout(blocks: list[Block]) -> _Layout:
         if pending_headings:
             section = " – ".join(pending_headings)
             heading_text = section + "\n"
+            section_starts.append(offset)
             starts.append(offset)
             pages.append((block.page, block.page))
             sections.append(section)
@@ -193,7 +201,7 @@ def _layout(blocks: list[Block]) -> _Layout:
         sections.append(section)
         parts.append(block.text + joiner)
         offset += len(block.text) + len(joiner)
-    return _Layout("".join(parts), starts, pages, sections)
+    return _Layout("".join(parts), starts, pages, sections, section_starts)
 
 
 def chunk_document(document: RawDocument, blocks: list[Block], chunk_tokens: int,
@@ -206,8 +214,11 @@ def chunk_document(document: RawDocument, blocks: list[Block], chunk_tokens: int
         chunk_overlap=overlap_tokens,
         disallowed_special=(),
     )
+    located = [(section_start + offset, text)
+               for section_start, section_end in layout.section_spans()
+               for offset, text in splitter.split_with_offsets(layout.text[section_start:section_end])]
     chunks: list[Chunk] = []
-    for start, text in splitter.split_with_offsets(layout.text):
+    for start, text in located:
         if not text:
             continue
         tokens = count_tokens(text)

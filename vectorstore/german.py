@@ -114,14 +114,20 @@ class GermanAnalyzer:
         self._term_cache: dict[str, tuple[str, ...]] = {}
 
     def terms(self, text: str, *, drop_question_words: bool = False) -> list[str]:
-        result: list[str] = []
+        """All index terms of `text`: each word's stem followed by its compound parts' stems."""
+        return [term for group in self.term_groups(text, drop_question_words=drop_question_words)
+                for term in group]
+
+    def term_groups(self, text: str, *, drop_question_words: bool = False) -> list[tuple[str, ...]]:
+        """Per content word: (stem of the whole word, stems of its compound parts...)."""
+        groups: list[tuple[str, ...]] = []
         for word in words(text):
             if word in GERMAN_STOPWORDS or (drop_question_words and word in QUESTION_WORDS):
                 continue
             if len(word) < 2 and not word.isdigit():
                 continue
-            result.extend(self._word_terms(word))
-        return result
+            groups.append(self._word_terms(word))
+        return groups
 
     def _word_terms(self, word: str) -> tuple[str, ...]:
         cached = self._term_cache.get(word)

@@ -8,6 +8,7 @@ killed before it saved one) does it build and save it. It is never built per que
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import math
@@ -25,6 +26,7 @@ from vectorstore.german import GermanAnalyzer, vocabulary_of
 
 log = logging.getLogger(__name__)
 _KEEP_GENERATIONS = 2
+_MIN_SPELLING_SIMILARITY = 0.84
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ class KeywordIndex:
         self.analyzer = analyzer
         self._document_frequency = document_frequency
         self._position = {chunk_id: index for index, chunk_id in enumerate(ids)}
+        self._corrections: dict[str, str | None] = {}
+        self._by_initial: dict[str, list[str]] = {}
+        for term in document_frequency:
+            if len(term) >= 4 and not term[0].isdigit():
+                self._by_initial.setdefault(term[0], []).append(term)
 
     # --- building -----------------------------------------------------------------------
     @classmethod
@@ -108,8 +115,38 @@ class KeywordIndex:
         return cls(fingerprint, meta["ids"], retriever, analyzer, meta["document_frequency"])
 
     # --- searching ----------------------------------------------------------------------
+    def query_groups(self, text: str) -> list[tuple[str, ...]]:
+        """The question's term groups, with misspelt words mapped to the closest known term."""
+        groups: list[tuple[str, ...]] = []
+        for group in self.analyzer.term_groups(text, drop_question_words=True):
+            full = group[0]
+            if not self.known(full):
+                corrected = self.correct(full)
+                if corrected is not None:
+                    group = (corrected, *group[1:])
+            groups.append(group)
+        return groups
+
     def query_terms(self, text: str) -> list[str]:
-        return self.analyzer.terms(text, drop_question_words=True)
+        return list(dict.fromkeys(term for group in self.query_groups(text) for term in group))
+
+    def known(self, term: str) -> bool:
+        return term in self._document_frequency
+
+    def correct(self, term: str) -> str | None:
+        """The known term closest in spelling to an unknown one ("modelprojekt" -> "modellprojekt")."""
+        if term in self._corrections:
+            return self._corrections[term]
+        best: str | None = None
+        if len(term) >= 5 and not term[0].isdigit():
+            candidates = [known for known in self._by_initial.get(term[0], ())
+                          if abs(len(known) - len(term)) <= 2]
+            scored = [(difflib.SequenceMatcher(None, term, known).ratio(), known) for known in candidates]
+            scored = [item for item in scored if item[0] >= _MIN_SPELLING_SIMILARITY]
+            if scored:
+                best = max(scored)[1]
+        self._corrections[term] = best
+        return best
 
     def search(self, text: str, k: int, allowed_ids: set[str] | None = None) -> list[KeywordHit]:
         """Best `k` chunks for `text`; `allowed_ids` restricts the search (document filter)."""

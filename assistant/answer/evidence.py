@@ -46,9 +46,35 @@ def _analysed(keyword: KeywordIndex, text: str) -> tuple[tuple[Span, frozenset[s
     return tuple((span, frozenset(keyword.analyzer.terms(span.text))) for span in sentence_spans(text))
 
 
-def question_weights(keyword: KeywordIndex, question: str) -> dict[str, float]:
-    """The question's search terms with their IDF weights."""
-    return {term: keyword.idf(term) for term in dict.fromkeys(keyword.query_terms(question))}
+@dataclass(frozen=True)
+class _QueryWord:
+    """One content word of the question: its stem, its compound parts, and its weight."""
+
+    stem: str
+    parts: tuple[str, ...]
+    weight: float
+
+    def match(self, terms: frozenset[str]) -> float:
+        if self.stem in terms:
+            return 1.0
+        if not self.parts:
+            return 0.0
+        return 0.7 * sum(part in terms for part in self.parts) / len(self.parts)
+
+
+def query_words(keyword: KeywordIndex, question: str) -> list[_QueryWord]:
+    """The question's content words, weighted by IDF (a compound unknown to the corpus by its parts)."""
+    result: dict[str, _QueryWord] = {}
+    for stem, *parts in keyword.query_groups(question):
+        if stem in result:
+            continue
+        known_parts = tuple(part for part in parts if keyword.known(part))
+        if not keyword.known(stem) and known_parts:
+            weight = sum(keyword.idf(part) for part in known_parts) / len(known_parts)
+        else:
+            weight = keyword.idf(stem)
+        result[stem] = _QueryWord(stem, known_parts, weight)
+    return list(result.values())
 
 
 def wants_number(question: str) -> bool:
@@ -57,14 +83,14 @@ def wants_number(question: str) -> bool:
 
 def score_sentences(question: str, hits: list[Hit], keyword: KeywordIndex) -> list[ScoredSentence]:
     """Every sentence of every hit, scored; best first."""
-    weights = question_weights(keyword, question)
-    total = sum(weights.values()) or 1.0
+    wanted = query_words(keyword, question)
+    total = sum(word.weight for word in wanted) or 1.0
     numeric = wants_number(question)
     scored: list[ScoredSentence] = []
     for rank, hit in enumerate(hits):
         prior = 1.0 / (1.0 + 0.3 * rank)
         for span, terms in _analysed(keyword, hit.chunk.text):
-            coverage = sum(weight for term, weight in weights.items() if term in terms) / total
+            coverage = sum(word.weight * word.match(terms) for word in wanted) / total
             score = 0.7 * coverage + 0.3 * prior
             if numeric and _DIGIT.search(span.text):
                 score += 0.12

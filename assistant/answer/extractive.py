@@ -19,6 +19,7 @@ from vectorstore.hybrid import Hit, SearchResult
 
 _MIN_RELATIVE_SCORE = 0.6
 _LIST_ITEMS = 6
+_LIST_ITEM = re.compile(r"^(?:[•▪●◦‣■\-–]|\d{1,2}[.)]|[a-z]\))\s")
 
 
 @dataclass
@@ -99,8 +100,13 @@ class ExtractiveAnswerer:
             (s for s in ranked if s.hit.chunk.id == lead.hit.chunk.id and s.span.start > lead.span.start),
             key=lambda sentence: sentence.span.start,
         )
-        added = 0
+        items = []
         for sentence in following[:_LIST_ITEMS]:
+            if not _LIST_ITEM.match(sentence.text):
+                break
+            items.append(sentence)
+        added = 0
+        for sentence in items or following[:1]:
             length = len(sentence.text.split())
             if words + added + length > self.max_words * 1.5 or _duplicate(sentence, chosen):
                 break

@@ -1,0 +1,156 @@
+"""Every error the API returns has one shape: ``{"error": {"code", "message"}}``.
+
+FastAPI's default handlers (404/405 from routing, 422 from validation) are replaced, our
+own `SmartCityError` classes map to status codes, and anything unexpected becomes a
+generic 500 whose details stay in the server log. Clients never see a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant.errors import (
+    DocumentError,
+    InvalidRequestError,
+    LLMUnavailableError,
+    NotFoundError,
+    SmartCityError,
+    StoreMismatchError,
+    StoreUnavailableError,
+)
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+STORE_UNAVAILABLE_MESSAGE = (
+    "Der Dokumentenspeicher ist gerade nicht erreichbar. Bitte später erneut versuchen. / "
+    "The document store is unavailable right now. Please try again later."
+)
+LLM_UNAVAILABLE_MESSAGE = (
+    "Das Sprachmodell ist gerade nicht erreichbar. Bitte später erneut versuchen. / "
+    "The language model is unavailable right now. Please try again later."
+)
+INTERNAL_MESSAGE = (
+    "Interner Fehler – bitte später erneut versuchen. / Internal error – please try again later."
+)
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal raised by the API layer itself (auth, limits, uploads)."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def describe(exc: Exception) -> tuple[int, str, str]:
+    """Status, code and client-safe message for any exception (also used inside streams)."""
+    if isinstance(exc, ApiError):
+        return exc.status, exc.code, exc.message
+    if isinstance(exc, DocumentError):
+        return 422, exc.code, f"{exc.file}: {exc.reason}"
+    if isinstance(exc, InvalidRequestError):
+        return 400, exc.code, str(exc)
+    if isinstance(exc, NotFoundError):
+        return 404, exc.code, str(exc)
+    if isinstance(exc, StoreUnavailableError):
+        log.warning("store unavailable: %s", exc)
+        return 503, exc.code, STORE_UNAVAILABLE_MESSAGE
+    if isinstance(exc, StoreMismatchError):
+        log.error("store mismatch: %s", exc)
+        return 503, exc.code, str(exc)
+    if isinstance(exc, LLMUnavailableError):
+        log.warning("LLM unavailable: %s", exc)
+        return 503, exc.code, LLM_UNAVAILABLE_MESSAGE
+    if isinstance(exc, SmartCityError):
+        log.error("unmapped %s: %s", type(exc).__name__, exc)
+        return 500, exc.code, INTERNAL_MESSAGE
+    log.error("unexpected error", exc_info=exc)
+    return 500, "internal_error", INTERNAL_MESSAGE
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    """One readable line per problem: where it is and what is wrong, never the input."""
+    parts: list[str] = []
+    for error in exc.errors()[:5]:
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        if error.get("type") == "json_invalid":
+            parts.append("the body is not valid JSON")
+            continue
+        parts.append(f"{location or 'body'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+async def _smartcity_error(request: Request, exc: Exception) -> JSONResponse:
+    status, code, message = describe(exc)
+    headers = {"Retry-After": "30"} if status == 503 else None
+    return error_response(status, code, message, headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _STATUS_CODES.get(exc.status_code, "error")
+    if exc.status_code == 404:
+        message = f"nothing at {request.url.path}"
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+    elif exc.status_code == 413:
+        message = "the request body is too large"
+    else:
+        message = str(exc.detail)
+    return error_response(exc.status_code, code, message, dict(exc.headers or {}))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(422, "validation_error", _validation_message(exc))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", INTERNAL_MESSAGE)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Replace FastAPI's default error responses with the JSON error envelope."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(SmartCityError, _smartcity_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

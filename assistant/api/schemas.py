@@ -1,0 +1,190 @@
+"""Request and response bodies, with the examples that `/docs` shows.
+
+Limits that depend on settings (question length, history turns) are checked in the
+routes, so the schema stays static; structural rules (types, roles, ratings) live here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_QUESTION = "Wann fand der 11. Bundesländerworkshop statt?"
+_DOCUMENT = "stadt-land-digital_bundeslaenderworkshop-11_2023.pdf"
+_TITLE = ("11. Bundesländerworkshop der Initiative Stadt.Land.Digital – Kommunen und Start-ups "
+          "gemeinsam für digitale Innovationen. Ergebnisdokumentation")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. `not_found`")
+    message: str = Field(description="What went wrong, for people")
+
+
+class ErrorResponse(BaseModel):
+    """The one shape of every error response."""
+
+    error: ErrorDetail
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"error": {"code": "not_found", "message": "unknown document(s): x.pdf"}}]})
+
+
+# --- asking ------------------------------------------------------------------------------
+
+class HistoryTurn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+    model_config = ConfigDict(extra="forbid")
+
+
+class AskRequest(BaseModel):
+    """A question, the conversation so far, and optionally the documents to search."""
+
+    question: str = Field(description="The question (limit: SMARTCITY_MAX_QUESTION_CHARS)")
+    history: list[HistoryTurn] = Field(
+        default_factory=list, description="Earlier turns, oldest first (limit: SMARTCITY_MAX_HISTORY_TURNS)")
+    documents: list[str] | None = Field(
+        None, max_length=50, description="Only search these files (names from GET /v1/documents)")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"question": _QUESTION},
+        {"question": "Und wie viele Personen nahmen teil?",
+         "history": [{"role": "user", "content": _QUESTION},
+                     {"role": "assistant", "content": "Der 11. Bundesländerworkshop fand am 25. April 2023 "
+                                                      "in Wismar statt. [1]"}],
+         "documents": [_DOCUMENT]},
+    ]})
+
+
+class CitationOut(BaseModel):
+    n: int = Field(description="The number used as [n] in the answer text")
+    document: str
+    title: str
+    page: int
+    quote: str = Field(description="The exact passage the answer rests on")
+    url: str = Field(description="Relative link that opens the PDF at the page")
+    score: float
+
+
+class SuggestionOut(BaseModel):
+    document: str
+    title: str
+    url: str
+    score: float
+
+
+class AnswerResponse(BaseModel):
+    """A cited answer, or an honest refusal with documents to read instead."""
+
+    id: str = Field(description="Answer id, for POST /v1/feedback")
+    answer: str
+    refused: bool
+    mode: str = Field(description="extractive or llm")
+    language: str
+    citations: list[CitationOut]
+    suggestions: list[SuggestionOut]
+    timings_ms: dict[str, float]
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "2b8d9b956dae423396c7af2aac94e34f",
+        "answer": "Der 11. Bundesländerworkshop fand am 25. April 2023 im InnovationPort in der "
+                  "Hansestadt Wismar statt. [1]",
+        "refused": False, "mode": "extractive", "language": "de",
+        "citations": [{"n": 1, "document": _DOCUMENT, "title": _TITLE, "page": 1,
+                       "quote": "Der 11. Bundesländerworkshop fand am 25. April 2023 im InnovationPort in "
+                                "der Hansestadt Wismar ... statt.",
+                       "url": f"/documents/{_DOCUMENT}#page=1", "score": 1.12}],
+        "suggestions": [],
+        "timings_ms": {"retrieval": 114.2, "answer": 0.9, "total": 124.2},
+    }]})
+
+
+# --- documents ---------------------------------------------------------------------------
+
+class DocumentOut(BaseModel):
+    file: str
+    title: str
+    publisher: str
+    year: int | None
+    pages: int
+    chunks: int
+    ingested_at: str
+    url: str = Field(description="Where the PDF is served")
+    source: Literal["corpus", "upload", "unknown"] = Field(
+        description="corpus folder, admin upload, or a file this server cannot serve")
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "file": _DOCUMENT, "title": _TITLE, "publisher": "Stadt.Land.Digital", "year": 2023, "pages": 11,
+        "chunks": 27, "ingested_at": "2025-01-01T10:00:00+00:00", "url": f"/documents/{_DOCUMENT}",
+        "source": "corpus"}]})
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentOut]
+
+
+class UploadResponse(BaseModel):
+    """The ingest outcome for one uploaded PDF."""
+
+    file: str
+    status: Literal["added", "updated", "unchanged"]
+    pages: int
+    chunks: int
+    seconds: float
+    document: DocumentOut | None
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "file": "bericht-2024.pdf", "status": "added", "pages": 12, "chunks": 31, "seconds": 4.2,
+        "document": None}]})
+
+
+class DeleteResponse(BaseModel):
+    file: str
+    removed: bool = Field(description="Removed from the index")
+    file_deleted: bool = Field(description="The uploaded copy was deleted (corpus files are never deleted)")
+
+
+# --- feedback ----------------------------------------------------------------------------
+
+class FeedbackRequest(BaseModel):
+    answer_id: str = Field(min_length=1, max_length=100)
+    rating: Literal["up", "down"]
+    comment: str = Field("", max_length=2000)
+    source: Literal["api", "widget", "ui"] = "api"
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"answer_id": "2b8d9b956dae423396c7af2aac94e34f", "rating": "up"},
+        {"answer_id": "2b8d9b956dae423396c7af2aac94e34f", "rating": "down",
+         "comment": "Die Seitenangabe stimmt nicht."}]})
+
+
+class FeedbackCreated(BaseModel):
+    id: int
+
+
+# --- health ------------------------------------------------------------------------------
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    version: str
+
+
+class Ready(BaseModel):
+    status: Literal["ready"] = "ready"
+    documents: int
+    chunks: int
+
+
+# --- OpenAI-compatible chat ----------------------------------------------------------------
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+    model_config = ConfigDict(extra="ignore")
+
+
+class ChatCompletionRequest(BaseModel):
+    """The subset of OpenAI's chat completion request this service honours (others are ignored)."""
+
+    model: str = Field("smartcity", max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=500)
+    stream: bool = False
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [
+        {"model": "smartcity", "messages": [{"role": "user", "content": _QUESTION}]},
+        {"model": "smartcity", "stream": True,
+         "messages": [{"role": "user", "content": "Wie verstetige ich einen Makerspace?"}]}]})

@@ -1,0 +1,351 @@
+"""Answer-quality metrics as pure functions: retrieval, evidence, facts, citations, refusals.
+
+Everything here works on plain values (document names, pages, texts), so each metric can
+be checked on small hand-made inputs. Text comparisons go through `normalize`, which
+forgives what PDF extraction changes (case, line breaks, typographic quotes and dashes,
+hyphenation) but nothing that changes meaning.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ingest.sentences import sentence_spans
+from vectorstore.german import GERMAN_STOPWORDS
+
+# --- normalisation ------------------------------------------------------------------------
+
+_QUOTES = str.maketrans({
+    "„": '"', "“": '"', "”": '"', "‟": '"', "«": '"', "»": '"', "″": '"',
+    "‚": "'", "‘": "'", "’": "'", "‛": "'", "‹": "'", "›": "'", "´": "'", "`": "'", "′": "'",
+    "–": "-", "—": "-", "‒": "-", "―": "-", "‐": "-", "‑": "-", "−": "-", "\u00ad": "",
+    "…": "...",
+})
+_HYPHENATION = re.compile(r"(?<=\w)-\s*(?=[a-zäöüß])")
+_SPACE = re.compile(r"\s+")
+_MARKERS = re.compile(r"\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]")
+_WORD = re.compile(r"\w+")
+
+
+def normalize(text: str) -> str:
+    """Casefolded text with one space between words and unified quotes and dashes.
+
+    A hyphen directly before a lower-case letter is dropped ("Verstetigungs- strategie",
+    "Verstetigungs-strategie" and "Verstetigungsstrategie" compare equal): it is the one
+    place where the PDF text and a hand-copied quote disagree without a change in meaning.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = _SPACE.sub(" ", text)
+    text = _HYPHENATION.sub("", text)
+    return text.casefold().strip()
+
+
+def strip_markers(text: str) -> str:
+    """The answer without its ``[n]`` citation markers."""
+    return _MARKERS.sub("", text)
+
+
+def content_words(text: str) -> list[str]:
+    """Normalised words that carry meaning: no stop words, no one- or two-letter words."""
+    return [word for word in _WORD.findall(normalize(text))
+            if word not in GERMAN_STOPWORDS and (len(word) > 2 or word.isdigit())]
+
+
+# --- retrieval ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Retrieved:
+    """One retrieved passage: its document and the pages it spans."""
+
+    document: str
+    page: int
+    page_end: int
+    text: str = ""
+
+
+def _first_relevant(retrieved: Sequence[Retrieved], relevant: callable) -> int | None:  # type: ignore[valid-type]
+    for rank, hit in enumerate(retrieved, start=1):
+        if relevant(hit):
+            return rank
+    return None
+
+
+def _doc_relevant(expected: dict[str, list[int]]):  # noqa: ANN202 - a small predicate
+    return lambda hit: hit.document in expected
+
+
+def _page_relevant(expected: dict[str, list[int]]):  # noqa: ANN202
+    return lambda hit: any(hit.page <= page <= hit.page_end for page in expected.get(hit.document, ()))
+
+
+def retrieval_metrics(retrieved: Sequence[Retrieved], expected: dict[str, list[int]],
+                      ks: Iterable[int] = (1, 5)) -> dict[str, float]:
+    """hit@k and MRR at document and page level; `expected` maps document -> pages.
+
+    A passage counts for a page when the page lies within its page..page_end range.
+    Also the share of expected documents found in the top max(k) (multi-document questions).
+    """
+    ks = tuple(ks)
+    metrics: dict[str, float] = {}
+    for level, relevant in (("doc", _doc_relevant(expected)), ("page", _page_relevant(expected))):
+        rank = _first_relevant(retrieved, relevant)
+        for k in ks:
+            metrics[f"{level}_hit_at_{k}"] = 1.0 if rank is not None and rank <= k else 0.0
+        metrics[f"{level}_mrr"] = 1.0 / rank if rank is not None else 0.0
+    depth = max(ks)
+    found = {hit.document for hit in retrieved[:depth]} & set(expected)
+    metrics[f"doc_recall_at_{depth}"] = len(found) / len(expected) if expected else 0.0
+    return metrics
+
+
+def evidence_recall(quotes: Sequence[str], passages: Sequence[str]) -> float:
+    """Share of evidence quotes found (normalised) in the retrieved passages taken together."""
+    if not quotes:
+        return 0.0
+    haystack = normalize(" \n ".join(passages))
+    return sum(1 for quote in quotes if normalize(quote) in haystack) / len(quotes)
+
+
+# --- facts --------------------------------------------------------------------------------
+
+def fact_recall(facts: Sequence[Sequence[str]], answer: str) -> tuple[bool, float]:
+    """(every fact found, share of facts found): a fact is found when any variant is in the answer."""
+    if not facts:
+        return True, 1.0
+    text = normalize(strip_markers(answer))
+    found = sum(1 for variants in facts if any(normalize(variant) in text for variant in variants))
+    return found == len(facts), found / len(facts)
+
+
+# --- citations ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """A sentence of the answer and the citation numbers that follow it."""
+
+    text: str
+    markers: tuple[int, ...]
+
+
+def answer_sentences(answer: str) -> list[AnswerSentence]:
+    """Split an answer into sentences; a ``[n]`` marker belongs to the sentence before it."""
+    plain_parts: list[str] = []
+    marks: list[tuple[int, tuple[int, ...]]] = []  # (offset in plain text, numbers)
+    position = 0
+    length = 0
+    for match in _MARKERS.finditer(answer):
+        piece = answer[position:match.start()]
+        plain_parts.append(piece)
+        length += len(piece)
+        numbers = tuple(int(number) for number in re.findall(r"\d+", match.group()))
+        marks.append((length, numbers))
+        position = match.end()
+    plain_parts.append(answer[position:])
+    plain = "".join(plain_parts)
+    spans = sentence_spans(plain)
+    sentences: list[list[int]] = [[] for _ in spans]
+    for offset, numbers in marks:
+        owner = None
+        for index, span in enumerate(spans):
+            if span.start < offset:
+                owner = index
+            else:
+                break
+        if owner is not None:
+            sentences[owner].extend(numbers)
+    result: list[AnswerSentence] = []
+    for span, numbers in zip(spans, sentences, strict=True):
+        if not _WORD.search(span.text):
+            continue  # a stray "." left behind a marker
+        result.append(AnswerSentence(span.text, tuple(dict.fromkeys(numbers))))
+    return result
+
+
+def cited_sentence_share(answer: str) -> float:
+    """Share of the answer's claims followed by a citation marker.
+
+    An uncited sentence ending in ':' only announces what follows (a lead or a list intro)
+    and is not counted as a claim.
+    """
+    sentences = [s for s in answer_sentences(answer) if s.markers or not s.text.rstrip().endswith(":")]
+    if not sentences:
+        return 0.0
+    return sum(1 for sentence in sentences if sentence.markers) / len(sentences)
+
+
+def word_overlap(sentence: str, quote: str) -> float:
+    """Share of the sentence's content words that also occur in the quote."""
+    words = set(content_words(sentence))
+    if not words:
+        return 1.0
+    return len(words & set(content_words(quote))) / len(words)
+
+
+@dataclass(frozen=True)
+class CitedSource:
+    """A citation as the metric needs it: number, document, page and quote."""
+
+    n: int
+    document: str
+    page: int
+    quote: str
+
+
+def citation_support(citation: CitedSource, answer: Sequence[AnswerSentence],
+                     passages: Sequence[Retrieved], min_overlap: float = 0.5) -> bool:
+    """Does the citation's quote occur in the cited passage and back every sentence citing it?
+
+    The cited passage is a retrieved passage of the cited document whose pages include the
+    cited page. A citation that no sentence uses supports nothing.
+    """
+    quote = normalize(citation.quote)
+    if not quote:
+        return False
+    in_source = any(
+        passage.document == citation.document and passage.page <= citation.page <= passage.page_end
+        and quote in normalize(passage.text)
+        for passage in passages
+    )
+    if not in_source:
+        return False
+    citing = [sentence for sentence in answer if citation.n in sentence.markers]
+    return bool(citing) and all(word_overlap(sentence.text, citation.quote) >= min_overlap
+                                for sentence in citing)
+
+
+def citation_precision(answer: str, citations: Sequence[CitedSource], passages: Sequence[Retrieved],
+                       min_overlap: float = 0.5) -> float | None:
+    """Share of citations that support what cites them; None for an answer without citations."""
+    if not citations:
+        return None
+    sentences = answer_sentences(answer)
+    supported = sum(1 for citation in citations
+                    if citation_support(citation, sentences, passages, min_overlap))
+    return supported / len(citations)
+
+
+def answer_words(answer: str) -> int:
+    return len(strip_markers(answer).split())
+
+
+# --- aggregation --------------------------------------------------------------------------
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0..100) with linear interpolation; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100.0
+    low, high = math.floor(position), math.ceil(position)
+    if low == high:
+        return float(ordered[low])
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    present = [float(value) for value in values if value is not None]
+    return sum(present) / len(present) if present else None
+
+
+# Per-item metrics averaged over the items where they apply (None = does not apply).
+MEAN_METRICS = (
+    "doc_hit_at_1", "doc_hit_at_5", "doc_mrr", "doc_recall_at_5",
+    "page_hit_at_1", "page_hit_at_5", "page_mrr",
+    "evidence_recall", "fact_pass", "fact_recall",
+    "citation_precision", "cited_sentence_share", "answer_words",
+)
+LOWER_IS_BETTER = frozenset({"false_refusal_rate", "latency_p50_ms", "latency_p95_ms",
+                             "wall_p50_ms", "wall_p95_ms"})
+
+
+def aggregate(items: Sequence[dict[str, object]]) -> dict[str, float | int | None]:
+    """Means of the per-item metrics plus refusal rates and latency percentiles.
+
+    Each item is a dict with ``answerable`` (bool), ``refused`` (bool), ``latency_ms``,
+    ``wall_ms`` and the per-item metrics of `MEAN_METRICS` (None where they do not apply).
+    """
+    answerable = [item for item in items if item["answerable"]]
+    unanswerable = [item for item in items if not item["answerable"]]
+    result: dict[str, float | int | None] = {"items": len(items)}
+    for name in MEAN_METRICS:
+        result[name] = mean(item.get(name) for item in items)  # type: ignore[misc]
+    result["refusal_accuracy"] = mean(float(bool(item["refused"])) for item in unanswerable)
+    result["false_refusal_rate"] = mean(float(bool(item["refused"])) for item in answerable)
+    latencies = [float(item["latency_ms"]) for item in items if item.get("latency_ms") is not None]
+    walls = [float(item["wall_ms"]) for item in items if item.get("wall_ms") is not None]
+    result["latency_p50_ms"] = percentile(latencies, 50)
+    result["latency_p95_ms"] = percentile(latencies, 95)
+    result["wall_p50_ms"] = percentile(walls, 50)
+    result["wall_p95_ms"] = percentile(walls, 95)
+    return result
+
+
+def aggregate_by_category(items: Sequence[dict[str, object]]) -> dict[str, dict[str, float | int | None]]:
+    """``{"overall": ..., "<category>": ...}``, each from `aggregate`."""
+    groups: dict[str, list[dict[str, object]]] = {}
+    for item in items:
+        groups.setdefault(str(item["category"]), []).append(item)
+    result = {"overall": aggregate(items)}
+    for category in sorted(groups):
+        result[category] = aggregate(groups[category])
+    return result
+
+
+# --- refusal threshold --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ThresholdPoint:
+    threshold: float
+    refusal_accuracy: float
+    false_refusal_rate: float
+
+    @property
+    def objective(self) -> float:
+        return self.refusal_accuracy - 2.0 * self.false_refusal_rate
+
+
+def refusal_sweep(scores: Sequence[tuple[float, bool, bool]],
+                  thresholds: Sequence[float]) -> list[ThresholdPoint]:
+    """Refusal accuracy and false-refusal rate per threshold.
+
+    `scores` holds (evidence score, answerable, refused anyway): an item is refused at a
+    threshold when its score is below it, or when the answerer refused regardless.
+    """
+    answerable = [(score, forced) for score, is_answerable, forced in scores if is_answerable]
+    unanswerable = [(score, forced) for score, is_answerable, forced in scores if not is_answerable]
+    points: list[ThresholdPoint] = []
+    for threshold in thresholds:
+        refused_neg = sum(1 for score, forced in unanswerable if forced or score < threshold)
+        refused_pos = sum(1 for score, forced in answerable if forced or score < threshold)
+        points.append(ThresholdPoint(
+            round(threshold, 4),
+            refused_neg / len(unanswerable) if unanswerable else 0.0,
+            refused_pos / len(answerable) if answerable else 0.0,
+        ))
+    return points
+
+
+def best_threshold(points: Sequence[ThresholdPoint]) -> ThresholdPoint | None:
+    """The threshold maximising refusal accuracy - 2 x false-refusal rate.
+
+    Among equally good neighbouring thresholds the middle one is taken, so the value does
+    not sit on the edge where one more item flips.
+    """
+    if not points:
+        return None
+    best = max(point.objective for point in points)
+    runs: list[list[ThresholdPoint]] = []
+    previous = -2
+    for index, point in enumerate(points):
+        if math.isclose(point.objective, best, abs_tol=1e-9):
+            if index == previous + 1 and runs:
+                runs[-1].append(point)
+            else:
+                runs.append([point])
+            previous = index
+    first = runs[0]
+    return first[len(first) // 2]

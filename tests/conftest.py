@@ -1,0 +1,96 @@
+"""Session-wide fixtures: the programme corpus ingested once, a real Chroma server on demand.
+
+The corpus is embedded once per test session into one data directory that every layer
+shares (`ingested_services`); unit tests use small generated PDFs instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings, load_settings
+from assistant.wiring import Services
+from tests.support.net import free_port, wait_for_http
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    for name in list(os.environ):
+        if name.startswith("SMARTCITY_") and not name.startswith("SMARTCITY_TEST_"):
+            del os.environ[name]  # tests configure themselves explicitly
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    path = (ROOT / ".." / "shared" / "corpus").resolve()
+    if not path.is_dir():
+        pytest.fail(f"the programme corpus is missing at {path}")
+    return path
+
+
+def make_settings(data_dir: Path, corpus: Path, **overrides: object) -> Settings:
+    """Settings for tests: explicit values, nothing from the environment or .env."""
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "corpus_dir": corpus,
+        "admin_token": ADMIN_TOKEN,
+        "rate_limit": "0",
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture(scope="session")
+def session_settings(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Settings:
+    data_dir = tmp_path_factory.mktemp("corpus-store")
+    seed = os.environ.get("SMARTCITY_TEST_SEED_STORE")
+    if seed:  # developer shortcut: start from a copy of an already ingested store
+        shutil.copytree(seed, data_dir, dirs_exist_ok=True)
+    return make_settings(data_dir, corpus_dir)
+
+
+@pytest.fixture(scope="session")
+def ingested_services(session_settings: Settings) -> Services:
+    """The whole programme corpus, embedded once for the session."""
+    services = Services(session_settings)
+    report = services.ingestor.ingest([session_settings.corpus_dir])
+    assert not report.failed, report.failed
+    return services
+
+
+@pytest.fixture
+def small_settings(tmp_path: Path, corpus_dir: Path) -> Settings:
+    """A fresh, empty data dir for tests that ingest their own small PDFs."""
+    return make_settings(tmp_path / "data", corpus_dir)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` on a free port, stopped after the session."""
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    process = subprocess.Popen([chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/api/v2/heartbeat", timeout=60)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -1,0 +1,109 @@
+"""Cleaning rules, on page texts shaped like the corpus's extractions."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ingest.clean import DocumentProfile, clean_document, join_lines
+
+
+def _profile(*texts: str) -> DocumentProfile:
+    vocabulary: Counter[str] = Counter()
+    lowercase: Counter[str] = Counter()
+    for text in texts:
+        for word in text.split():
+            vocabulary[word.lower()] += 1
+            if word[:1].islower():
+                lowercase[word] += 1
+    return DocumentProfile(vocabulary=vocabulary, lowercase_words=lowercase)
+
+
+def test_line_break_hyphenation_is_joined() -> None:
+    assert join_lines("eine tragfähige Verstetigungs-", "strategie entwickeln", _profile()) == \
+        "eine tragfähige Verstetigungsstrategie entwickeln"
+
+
+def test_real_hyphens_before_capitalised_words_are_kept() -> None:
+    assert join_lines("die neue Smart-City-", "Strategie der Stadt", _profile()) == \
+        "die neue Smart-City-Strategie der Stadt"
+    assert join_lines("das Bund-Länder-", "Programm", _profile()) == "das Bund-Länder-Programm"
+
+
+def test_hyphen_kept_when_the_document_writes_the_word_with_one() -> None:
+    profile = _profile("Kommunen und Start-ups arbeiten mit Start-ups zusammen")
+    assert join_lines("gemeinsam mit Start-", "ups entwickeln", profile) == "gemeinsam mit Start-ups entwickeln"
+
+
+def test_elliptic_hyphen_before_conjunction_keeps_space() -> None:
+    assert join_lines("die Bau-", "und Verkehrsplanung", _profile()) == "die Bau- und Verkehrsplanung"
+
+
+def test_compound_broken_without_hyphen_is_joined_when_the_text_knows_it() -> None:
+    profile = _profile("Stadtentwicklung ist Stadtentwicklung")
+    assert join_lines("für die nachhaltige Stadt", "entwicklung der Innenstadt", profile) == \
+        "für die nachhaltige Stadtentwicklung der Innenstadt"
+    assert join_lines("in der Stadt", "entwickelt sich", profile) == "in der Stadt entwickelt sich"
+
+
+def _page(number: int, body: list[str]) -> str:
+    return "\n".join(["Bericht über Ankerorte", f"Seite {number}", *body])
+
+
+def test_running_headers_footers_and_credits_are_removed_and_paragraphs_joined() -> None:
+    pages = [
+        _page(1, ["1.1     Einleitung und Ziel", "Die Kommune richtet einen Makerspace ein. Dafür",
+                  "braucht sie eine Verstetigungs-", "strategie und Personal.",
+                  "Quelle: Stadt Beispielhausen", "Im Jahr 2024 kamen 40 Personen täglich."]),
+        _page(2, ["Weitere Angebote gibt es am Wochenende.", "•     Werkstatt für Kinder",
+                  "•     Sprechstunde für Ältere"]),
+        _page(3, ["Die Förderung endet 2026. Danach übernimmt die", "Bibliothek den Betrieb."]),
+        _page(4, ["Ein weiterer Absatz beginnt hier und endet hier."]),
+    ]
+    blocks = clean_document(pages)
+    texts = [block.text for block in blocks]
+    joined = "\n".join(texts)
+    assert "Seite" not in joined
+    assert "Bericht über Ankerorte" not in joined
+    assert "Quelle" not in joined and "Beispielhausen" not in joined
+    assert blocks[0].kind == "heading" and blocks[0].text == "1.1 Einleitung und Ziel"
+    assert "Die Kommune richtet einen Makerspace ein. Dafür braucht sie eine Verstetigungsstrategie und Personal." in texts
+    items = [block for block in blocks if block.kind == "item"]
+    assert [item.text for item in items] == ["• Werkstatt für Kinder", "• Sprechstunde für Ältere"]
+
+
+def test_sentence_running_over_a_page_break_is_one_block_with_both_pages() -> None:
+    pages = [
+        _page(1, ["Der Experimentierraum wurde im April 2024 eröffnet und", "bietet Angebote für alle Alters-"]),
+        _page(2, ["gruppen an. Danach folgte ein zweiter Raum."]),
+        _page(3, ["Schluss."]),
+    ]
+    blocks = clean_document(pages)
+    block = next(b for b in blocks if "Altersgruppen" in b.text)
+    assert block.page == 1 and block.page_end == 2
+    assert "bietet Angebote für alle Altersgruppen an." in block.text
+
+
+def test_footnotes_are_taken_out_of_the_running_text() -> None:
+    body = [
+        "Das Programm1 hat drei Ziele. Die Kommunen2 setzen sie um, und die",
+        "1 Programm meint das Förderprogramm.",
+        "2 Gemeint sind alle Kommunen.",
+        "Stelle3 begleitet sie dabei sehr eng.",
+        "3 Koordinierungs- und Transferstelle.",
+    ]
+    blocks = clean_document([_page(1, body), _page(2, ["Text."]), _page(3, ["Text."])])
+    text = " ".join(block.text for block in blocks)
+    assert "Programm meint" not in text and "Gemeint sind" not in text
+    assert "Das Programm hat drei Ziele." in text
+    assert "und die Stelle begleitet sie dabei sehr eng." in text
+    co2 = clean_document([_page(1, ["Weniger CO2 und mehr Grün."]), _page(2, ["A."]), _page(3, ["B."])])
+    assert "Weniger CO2 und mehr Grün." in co2[0].text
+
+
+def test_glued_original_page_number_running_head_is_dropped() -> None:
+    body = ["Insbesondere dieses Angebot wird sehr gut angenommen. Er-",
+            "29Informieren, bilden, mitgestalten: Modelle der Ankerorte",
+            "gänzt wird es durch Workshops."]
+    blocks = clean_document([_page(1, body), _page(2, ["Text."]), _page(3, ["Text."])])
+    assert any("Ergänzt wird es durch Workshops." in block.text for block in blocks)
+    assert not any("Informieren, bilden" in block.text for block in blocks)

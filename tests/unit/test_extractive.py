@@ -1,0 +1,78 @@
+"""Sentence choice: relevance over position, order, budget, markers, intact numbers."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.refusal import RefusalPolicy, evidence_score
+from assistant.answer.evidence import score_sentences
+from ingest.chunk import Chunk
+from vectorstore.hybrid import Hit, SearchResult
+from vectorstore.keyword import KeywordIndex
+
+PASSAGES = [
+    ("Der Makerspace liegt am Marktplatz. Er ist montags geschlossen. "
+     "Für die Verstetigung sollte die Kommune mindestens eineinhalb Jahre vor dem Förderende eine Trägerschaft klären. "
+     "Eine gGmbH hat sich als Rechtsform bewährt.", 12),
+    ("Der 11. Bundesländerworkshop fand am 25. April 2023 im InnovationPort in Wismar statt. "
+     "28 Fachleute aus Bund und Ländern nahmen teil.", 1),
+    ("Die Erfolgsfaktoren für den Betrieb sind:\n• verlässliche Öffnungszeiten\n• Programm mit Anlässen\n"
+     "• engagiertes Personal\nDanach folgt ein anderes Kapitel über Parkplätze.", 65),
+]
+
+
+def _evidence() -> SearchResult:
+    chunks = [Chunk(id=f"s.pdf@v#{n}", text=text, document="s.pdf", title="Studie", publisher="", year=2026,
+                    page=page, page_end=page, section="", position=n, hash="h", version="v", tokens=50)
+              for n, (text, page) in enumerate(PASSAGES)]
+    keyword = KeywordIndex.build("fp", [chunk.id for chunk in chunks], [chunk.text for chunk in chunks])
+    hits = [Hit(chunk, 1.0 / (60 + rank), dense=0.85) for rank, chunk in enumerate(chunks, start=1)]
+    return SearchResult(hits, keyword, {})
+
+
+def test_the_most_relevant_sentence_is_quoted_and_cited() -> None:
+    draft = ExtractiveAnswerer(max_words=60).answer("Wie verstetige ich einen Makerspace?", _evidence())
+    assert "eineinhalb Jahre vor dem Förderende" in draft.text
+    assert "montags geschlossen" not in draft.text
+    citation = draft.citations[0]
+    assert citation.document == "s.pdf" and citation.page == 12
+    assert citation.url == "/documents/s.pdf#page=12"
+    assert "eineinhalb Jahre" in citation.quote
+
+
+def test_every_sentence_carries_its_marker_and_numbers_survive() -> None:
+    draft = ExtractiveAnswerer().answer("Wann fand der 11. Bundesländerworkshop statt und wie viele Fachleute kamen?",
+                                        _evidence())
+    assert "Der 11. Bundesländerworkshop fand am 25. April 2023 im InnovationPort in Wismar statt. [1]" in draft.text
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", draft.text)}
+    assert markers == {citation.n for citation in draft.citations}
+    for citation in draft.citations:
+        assert citation.quote  # the exact sentences the answer uses
+
+
+def test_a_list_lead_brings_its_items_in_order() -> None:
+    draft = ExtractiveAnswerer().answer("Welche Erfolgsfaktoren gibt es für den Betrieb?", _evidence())
+    text = draft.text
+    assert text.index("verlässliche Öffnungszeiten") < text.index("Programm mit Anlässen") < text.index("engagiertes Personal")
+    assert "Parkplätze" not in text
+
+
+def test_word_budget_is_kept() -> None:
+    draft = ExtractiveAnswerer(max_words=25, max_sentences=5).answer(
+        "Makerspace Verstetigung Bundesländerworkshop Fachleute", _evidence())
+    words = len(re.sub(r"\[\d+\]", "", draft.text).split())
+    assert words <= 25 or len(draft.citations) == 1
+
+
+def test_no_overlap_with_the_question_means_no_answer_and_low_evidence() -> None:
+    evidence = _evidence()
+    draft = ExtractiveAnswerer().answer("Was kostet ein Personalausweis?", evidence)
+    assert draft.citations == []
+    weak = evidence_score(evidence.hits, score_sentences("Was kostet ein Personalausweis?", evidence.hits,
+                                                          evidence.keyword_index))
+    strong = evidence_score(evidence.hits, score_sentences("Wann fand der Bundesländerworkshop statt?",
+                                                            evidence.hits, evidence.keyword_index))
+    assert weak < strong
+    assert RefusalPolicy(min_evidence=(weak + strong) / 2).refuses(weak)
+    assert not RefusalPolicy(min_evidence=(weak + strong) / 2).refuses(strong)
