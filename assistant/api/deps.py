@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from assistant.api.errors import ApiError
 from assistant.query import Turn
 from assistant.settings import Settings
 from assistant.wiring import Services
-
-# JSON bodies of the question endpoints: far above any legal question plus history.
-MAX_JSON_BODY = 1024 * 1024
 
 
 async def get_settings(request: Request) -> Settings:
@@ -19,6 +18,10 @@ async def get_settings(request: Request) -> Settings:
 
 async def get_services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def check_question(settings: Settings, question: str, history: list[Turn]) -> str:

@@ -130,8 +130,6 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         message = f"nothing at {request.url.path}"
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
-    elif exc.status_code == 413:
-        message = "the request body is too large"
     else:
         message = str(exc.detail)
     return error_response(exc.status_code, code, message, dict(exc.headers or {}))

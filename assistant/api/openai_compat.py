@@ -22,7 +22,7 @@ _LABELS = {
     "en": {"sources": "Sources", "page": "p.", "further": "Further reading"},
 }
 # Our own appended blocks, stripped again when a client sends an answer back as history.
-_APPENDIX = re.compile(r"\n\n(?:Quellen|Sources|Weiterlesen|Further reading):\n.*\Z", re.S)
+_APPENDIX = re.compile(r"\n\n(?:Quellen|Sources|Weiterlesen|Further reading):\n.*\Z", re.DOTALL)
 
 
 def message_text(message: ChatMessage) -> str:
@@ -39,7 +39,7 @@ def conversation(messages: list[ChatMessage], max_turns: int) -> tuple[str, list
     if messages[-1].role != "user":
         raise ApiError(400, "invalid_request", "the last message must have role 'user'")
     history = [
-        Turn(message.role, _APPENDIX.sub("", message_text(message)).strip())  # type: ignore[arg-type]
+        Turn(message.role, _APPENDIX.sub("", message_text(message)).strip())
         for message in messages[:-1] if message.role in ("user", "assistant")
     ]
     history = [turn for turn in history if turn.content]

@@ -48,7 +48,7 @@ def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limited(request: Request) -> None:
+async def rate_limited(request: Request) -> None:
     """Dependency for the endpoints that cost compute."""
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.check(client_key(request))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hmac
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,10 +17,11 @@ bearer = HTTPBearer(auto_error=False, description="SMARTCITY_ADMIN_TOKEN",
                     scheme_name="AdminToken")
 
 
-def require_admin(request: Request,
-                  credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+async def require_admin(request: Request,
+                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
     """Admin endpoints: off without SMARTCITY_ADMIN_TOKEN, else the exact bearer token."""
-    expected = request.app.state.settings.admin_token.get_secret_value()
+    token = request.app.state.settings.admin_token
+    expected = token.get_secret_value() if isinstance(token, SecretStr) else str(token or "")
     if not expected:
         raise ApiError(403, "admin_disabled",
                        "Admin-Endpunkte sind abgeschaltet (SMARTCITY_ADMIN_TOKEN ist nicht gesetzt). / "
@@ -83,3 +86,4 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+

@@ -7,6 +7,7 @@ that travel inside the stream.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, TypeVar
@@ -41,10 +42,8 @@ def _close(iterator: Iterator[Any]) -> None:
     close = getattr(iterator, "close", None)
     if close is None:
         return
-    try:
+    with contextlib.suppress(ValueError):  # "generator already executing" in a worker thread
         close()
-    except ValueError:  # "generator already executing" in a worker thread
-        pass
 
 
 def sse_event(event: str, data: Any) -> bytes:

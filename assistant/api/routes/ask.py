@@ -11,7 +11,8 @@ from fastapi.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from assistant.answer.types import Answer
-from assistant.api.deps import MAX_JSON_BODY, check_question, get_services, get_settings
+from assistant.api import files
+from assistant.api.deps import ServicesDep, SettingsDep, check_question
 from assistant.api.errors import ApiError, describe
 from assistant.api.ratelimit import rate_limited
 from assistant.api.schemas import AnswerResponse, AskRequest, ErrorResponse
@@ -50,16 +51,16 @@ def _request_parts(body: AskRequest, settings: Settings) -> tuple[str, list[Turn
     question = check_question(settings, body.question, history)
     if body.documents is not None:
         for name in body.documents:
-            if not name or "/" in name or "\\" in name or name.startswith("."):
+            if not files.is_plain_name(name):
                 raise ApiError(400, "invalid_document_name", f"not a document file name: {name!r}")
     return question, history, body.documents
 
 
 @router.post("/v1/ask", response_model=AnswerResponse, responses=QUESTION_ERRORS,
-             dependencies=[Depends(rate_limited)], max_body_size=MAX_JSON_BODY,
+             dependencies=[Depends(rate_limited)],
              summary="Ask a question and get a cited answer")
-def ask(body: AskRequest, services: Services = Depends(get_services),
-        settings: Settings = Depends(get_settings)) -> dict[str, object]:
+def ask(body: AskRequest, services: ServicesDep,
+        settings: SettingsDep) -> dict[str, object]:
     """Answers from the indexed reports, with `[n]` markers pointing into `citations`;
     `refused` is true when the documents do not answer the question."""
     question, history, documents = _request_parts(body, settings)
@@ -70,10 +71,10 @@ def ask(body: AskRequest, services: Services = Depends(get_services),
 
 @router.post("/v1/ask/stream", responses={
     200: {"description": _STREAM_DOC, "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-    **QUESTION_ERRORS}, dependencies=[Depends(rate_limited)], max_body_size=MAX_JSON_BODY,
+    **QUESTION_ERRORS}, dependencies=[Depends(rate_limited)],
     summary="Ask a question; the answer streams as server-sent events")
-async def ask_stream(body: AskRequest, services: Services = Depends(get_services),
-                     settings: Settings = Depends(get_settings)) -> EventSourceResponse:
+async def ask_stream(body: AskRequest, services: ServicesDep,
+                     settings: SettingsDep) -> EventSourceResponse:
     question, history, documents = _request_parts(body, settings)
     items = await start_stream(services.assistant.stream(question, history, documents))
     return EventSourceResponse(_events(items, question, services), headers=SSE_HEADERS)

@@ -13,14 +13,19 @@ from starlette.types import Message
 
 from assistant.answer.types import document_url
 from assistant.api import files
-from assistant.api.deps import get_services, get_settings
+from assistant.api.deps import ServicesDep, SettingsDep
 from assistant.api.errors import ApiError
 from assistant.api.ratelimit import rate_limited
-from assistant.api.schemas import DeleteResponse, DocumentList, DocumentOut, ErrorResponse, UploadResponse
+from assistant.api.schemas import (
+    DeleteResponse,
+    DocumentList,
+    DocumentOut,
+    ErrorResponse,
+    UploadResponse,
+)
 from assistant.api.security import require_admin
 from assistant.errors import NotFoundError
 from assistant.settings import Settings
-from assistant.wiring import Services
 from vectorstore.chroma import DocumentRecord
 
 log = logging.getLogger(__name__)
@@ -40,18 +45,19 @@ def _out(record: DocumentRecord, settings: Settings) -> DocumentOut:
 
 @router.get("/v1/documents", response_model=DocumentList, responses=_errors(s503="Store unavailable"),
             summary="The indexed documents")
-def list_documents(services: Services = Depends(get_services),
-                   settings: Settings = Depends(get_settings)) -> DocumentList:
+def list_documents(services: ServicesDep,
+                   settings: SettingsDep) -> DocumentList:
     records = services.knowledge_base.snapshot().documents
     return DocumentList(documents=[_out(record, settings) for record in records])
 
 
-@router.api_route("/documents/{file}", methods=["GET", "HEAD"], response_class=FileResponse,
+@router.head("/documents/{file}", include_in_schema=False)
+@router.get("/documents/{file}", response_class=FileResponse,
                   responses={200: {"content": {"application/pdf": {}}, "description": "The PDF"},
                              **_errors(s404="Not an indexed document, or not a plain file name")},
                   summary="The PDF of an indexed document (append #page=N to open at a page)")
-def get_document(file: str, services: Services = Depends(get_services),
-                 settings: Settings = Depends(get_settings)) -> FileResponse:
+def get_document(file: str, services: ServicesDep,
+                 settings: SettingsDep) -> FileResponse:
     not_found = ApiError(404, "not_found", f"no document named {file!r}")
     if not files.is_plain_name(file) or services.knowledge_base.snapshot().record(file) is None:
         raise not_found
@@ -74,8 +80,8 @@ _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
                                s422="The PDF cannot be ingested (encrypted, no text, broken)",
                                s429="Rate limit reached"),
              summary="Upload one PDF and index it at once (admin)")
-async def upload_document(request: Request, services: Services = Depends(get_services),
-                          settings: Settings = Depends(get_settings)) -> UploadResponse:
+async def upload_document(request: Request, services: ServicesDep,
+                          settings: SettingsDep) -> UploadResponse:
     """Multipart form with one field `file`. The file name is sanitised; a file of the same
     name uploaded before is replaced. The PDF is searchable when this returns."""
     max_bytes = settings.max_upload_mb * 1024 * 1024
@@ -134,8 +140,8 @@ async def _read_upload(request: Request, settings: Settings, max_bytes: int) -> 
                responses=_errors(s401="Missing or wrong admin token", s403="Admin endpoints are disabled",
                                  s404="Not an indexed document"),
                summary="Remove a document from the index (admin)")
-def delete_document(file: str, services: Services = Depends(get_services),
-                    settings: Settings = Depends(get_settings)) -> DeleteResponse:
+def delete_document(file: str, services: ServicesDep,
+                    settings: SettingsDep) -> DeleteResponse:
     """Unpublishes the document and deletes its passages; an uploaded PDF is deleted too,
     a corpus PDF stays on disk (a later `smartcity ingest` would add it again)."""
     if not files.is_plain_name(file) or file not in {record.file for record in services.store.documents()}:

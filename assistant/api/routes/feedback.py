@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from assistant.api.deps import get_services
+from assistant.api.deps import ServicesDep
 from assistant.api.schemas import ErrorResponse, FeedbackCreated, FeedbackRequest
-from assistant.wiring import Services
 
 router = APIRouter(tags=["feedback"])
 
@@ -15,6 +14,6 @@ router = APIRouter(tags=["feedback"])
              responses={404: {"model": ErrorResponse, "description": "No answer with this id"},
                         422: {"model": ErrorResponse, "description": "Bad rating or field types"}},
              summary="Rate an answer")
-def add_feedback(body: FeedbackRequest, services: Services = Depends(get_services)) -> FeedbackCreated:
+def add_feedback(body: FeedbackRequest, services: ServicesDep) -> FeedbackCreated:
     """`answer_id` is the `id` of an answer from /v1/ask, /v1/ask/stream or /v1/chat/completions."""
     return FeedbackCreated(id=services.feedback.add(body.answer_id, body.rating, body.comment, body.source))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from assistant.api.deps import get_services
+from assistant.api.deps import ServicesDep
 from assistant.api.errors import ApiError
 from assistant.api.schemas import ErrorResponse, Health, Ready
 from assistant.errors import StoreMismatchError, StoreUnavailableError
-from assistant.wiring import Services
 
 router = APIRouter(tags=["health"])
 
@@ -29,7 +28,7 @@ async def health() -> Health:
 
 @router.get("/ready", response_model=Ready, summary="Readiness: the store answers and has documents",
             responses={503: {"model": ErrorResponse, "description": "Store unreachable or empty"}})
-def ready(services: Services = Depends(get_services)) -> Ready:
+def ready(services: ServicesDep) -> Ready:
     try:
         services.store.ping()
         documents = services.knowledge_base.snapshot().documents

@@ -17,13 +17,12 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.answer.types import Answer
 from assistant.api import openai_compat
-from assistant.api.deps import MAX_JSON_BODY, check_question, get_services, get_settings
+from assistant.api.deps import ServicesDep, SettingsDep, check_question
 from assistant.api.errors import describe
 from assistant.api.ratelimit import rate_limited
 from assistant.api.routes.ask import QUESTION_ERRORS
 from assistant.api.schemas import ChatCompletionRequest
 from assistant.api.streaming import SSE_HEADERS, sse_data, start_stream
-from assistant.settings import Settings
 from assistant.wiring import Services
 
 router = APIRouter(tags=["openai"])
@@ -45,15 +44,15 @@ async def models() -> dict[str, Any]:
     return openai_compat.MODELS
 
 
-@router.post("/v1/chat/completions", dependencies=[Depends(rate_limited)], max_body_size=MAX_JSON_BODY,
+@router.post("/v1/chat/completions", dependencies=[Depends(rate_limited)],
              responses={200: {"description": "A `chat.completion`, or with `stream: true` server-sent "
                                              "`chat.completion.chunk` events ending in `data: [DONE]`",
                               "content": {"application/json": {"example": _EXAMPLE},
                                           "text/event-stream": {"schema": {"type": "string"}}}},
                         **QUESTION_ERRORS},
              summary="OpenAI-compatible chat completion with citations")
-async def chat_completions(body: ChatCompletionRequest, services: Services = Depends(get_services),
-                           settings: Settings = Depends(get_settings)) -> Any:
+async def chat_completions(body: ChatCompletionRequest, services: ServicesDep,
+                           settings: SettingsDep) -> Any:
     """The last user message is the question; earlier messages are the conversation."""
     text, history = openai_compat.conversation(body.messages, settings.max_history_turns)
     question = check_question(settings, text, history)

