@@ -13,12 +13,11 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from assistant.answer.evidence import score_sentences
 from assistant.answer.types import Answer, Draft, Suggestion, document_url
 from assistant.errors import InvalidRequestError, LLMUnavailableError, NotFoundError
 from assistant.language import detect_language
 from assistant.prompts import load_prompt
-from assistant.query import Turn, resolve_query
+from assistant.query import Query, Turn, resolve_query
 from assistant.refusal import RefusalPolicy, evidence_score
 from vectorstore.hybrid import HybridRetriever, SearchResult
 
@@ -29,9 +28,9 @@ _SUGGESTIONS = 3
 class Answerer(Protocol):
     mode: str
 
-    def answer(self, question: str, evidence: SearchResult, language: str) -> Draft: ...
+    def answer(self, query: Query, evidence: SearchResult) -> Draft: ...
 
-    def stream(self, question: str, evidence: SearchResult, language: str) -> Iterator[str | Draft]: ...
+    def stream(self, query: Query, evidence: SearchResult) -> Iterator[str | Draft]: ...
 
 
 class Condenser(Protocol):
@@ -71,10 +70,9 @@ class Assistant:
             raise InvalidRequestError("the question is empty")
         language = detect_language(question)
         query, timings = self._query(question, history, language)
-        evidence = self._retrieve(query, documents, timings)
+        evidence = self._retrieve(query.search_text, documents, timings)
 
-        sentences = score_sentences(query, evidence.hits, evidence.keyword_index)
-        score = evidence_score(evidence.hits, sentences)
+        score = evidence_score(query, evidence.hits, evidence.keyword_index)
         timings["evidence_score"] = score
         if self.refusal.refuses(score):
             yield from self._refuse(question, query, evidence, language, timings, started)
@@ -84,7 +82,7 @@ class Assistant:
         answerer = self.answerer
         draft: Draft | None = None
         try:
-            for item in answerer.stream(query, evidence, language):
+            for item in answerer.stream(query, evidence):
                 if isinstance(item, Draft):
                     draft = item
                 else:
@@ -94,7 +92,7 @@ class Assistant:
                 raise
             log.warning("LLM unavailable; answering extractively")
             answerer = self.fallback
-            for item in answerer.stream(query, evidence, language):
+            for item in answerer.stream(query, evidence):
                 if isinstance(item, Draft):
                     draft = item
                 else:
@@ -106,16 +104,16 @@ class Assistant:
             return
         timings["total"] = _ms(started)
         yield Answer(id=uuid.uuid4().hex, answer=draft.text, citations=draft.citations, refused=False,
-                     mode=answerer.mode, language=language, timings_ms=timings, query=query)
+                     mode=answerer.mode, language=language, timings_ms=timings, query=query.search_text)
 
     # --- steps --------------------------------------------------------------------------
-    def _query(self, question: str, history: Sequence[Turn], language: str) -> tuple[str, dict[str, float]]:
+    def _query(self, question: str, history: Sequence[Turn], language: str) -> tuple[Query, dict[str, float]]:
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        query = resolve_query(question, history)
-        if self.condenser is not None and history and query != question:
+        query = resolve_query(question, history, language)
+        if self.condenser is not None and query.context:
             try:
-                query = self.condenser.condense(question, history, language)
+                query = Query(self.condenser.condense(question, history, language), "", language)
             except LLMUnavailableError:
                 log.warning("LLM unavailable for condensing; using keyword follow-up resolution")
         timings["query"] = _ms(started)
@@ -133,14 +131,14 @@ class Assistant:
         timings["retrieval"] = _ms(started)
         return evidence
 
-    def _refuse(self, question: str, query: str, evidence: SearchResult, language: str,
+    def _refuse(self, question: str, query: Query, evidence: SearchResult, language: str,
                 timings: dict[str, float], started: float) -> Iterator[str | Answer]:
         text = load_prompt("refusal", language)
         yield text
         timings["total"] = _ms(started)
         yield Answer(id=uuid.uuid4().hex, answer=text, citations=[], refused=True, mode=self.mode,
                      language=language, timings_ms=timings, suggestions=_suggestions(evidence),
-                     query=query)
+                     query=query.search_text)
 
 
 def _suggestions(evidence: SearchResult) -> list[Suggestion]:

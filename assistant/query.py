@@ -30,6 +30,24 @@ _MAX_CONTEXT_TERMS = 8
 
 
 @dataclass(frozen=True)
+class Query:
+    """What retrieval and answering work on.
+
+    `question` is what the user asked (or an LLM's standalone rewrite of it); `context` holds
+    key terms carried over from earlier turns. Retrieval searches both; sentence scoring
+    weighs the context lightly, so a follow-up's own words decide what counts as evidence.
+    """
+
+    question: str
+    context: str = ""
+    language: str = "de"
+
+    @property
+    def search_text(self) -> str:
+        return f"{self.question} {self.context}".strip()
+
+
+@dataclass(frozen=True)
 class Turn:
     """One message of the conversation so far."""
 
@@ -56,17 +74,15 @@ def is_followup(question: str) -> bool:
     return len(content_words(question)) <= 1
 
 
-def resolve_query(question: str, history: Sequence[Turn]) -> str:
-    """The question, plus the key terms of the last user turns when it is a follow-up."""
+def resolve_query(question: str, history: Sequence[Turn], language: str = "de") -> Query:
+    """The question, with the key terms of the last user turns when it is a follow-up."""
     earlier = [turn.content for turn in history if turn.role == "user"][-2:]
     if not earlier or not is_followup(question):
-        return question
+        return Query(question, "", language)
     own = set(content_words(question))
     context: list[str] = []
     for text in reversed(earlier):  # most recent turn first
         for word in content_words(text):
             if word not in own and word not in context:
                 context.append(word)
-    if not context:
-        return question
-    return f"{question} {' '.join(context[:_MAX_CONTEXT_TERMS])}"
+    return Query(question, " ".join(context[:_MAX_CONTEXT_TERMS]), language)

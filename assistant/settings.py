@@ -42,7 +42,7 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(40, ge=5, le=500, description="Candidates per retriever before fusion")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant")
     min_evidence: float = Field(
-        0.62,
+        0.825,
         ge=0.0,
         le=1.0,
         description="Refuse when the best evidence score is below this (calibrated on the eval set)",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ingest.sentences import sentence_spans
@@ -59,26 +59,24 @@ def content_words(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Retrieved:
-    """One retrieved passage: its document and the pages it spans."""
+    """One retrieved passage: its document, the pages it spans, its text and place in the document."""
 
     document: str
     page: int
     page_end: int
     text: str = ""
+    position: int = 0
 
 
-def _first_relevant(retrieved: Sequence[Retrieved], relevant: callable) -> int | None:  # type: ignore[valid-type]
-    for rank, hit in enumerate(retrieved, start=1):
-        if relevant(hit):
-            return rank
-    return None
+def _first_relevant(retrieved: Sequence[Retrieved], relevant: Callable[[Retrieved], bool]) -> int | None:
+    return next((rank for rank, hit in enumerate(retrieved, start=1) if relevant(hit)), None)
 
 
-def _doc_relevant(expected: dict[str, list[int]]):  # noqa: ANN202 - a small predicate
+def _doc_relevant(expected: dict[str, list[int]]) -> Callable[[Retrieved], bool]:
     return lambda hit: hit.document in expected
 
 
-def _page_relevant(expected: dict[str, list[int]]):  # noqa: ANN202
+def _page_relevant(expected: dict[str, list[int]]) -> Callable[[Retrieved], bool]:
     return lambda hit: any(hit.page <= page <= hit.page_end for page in expected.get(hit.document, ()))
 
 
@@ -103,7 +101,10 @@ def retrieval_metrics(retrieved: Sequence[Retrieved], expected: dict[str, list[i
 
 
 def evidence_recall(quotes: Sequence[str], passages: Sequence[str]) -> float:
-    """Share of evidence quotes found (normalised) in the retrieved passages taken together."""
+    """Share of evidence quotes found (normalised) in the retrieved passages taken together.
+
+    Give the passages in document order, so a quote straddling two neighbouring chunks is found.
+    """
     if not quotes:
         return 0.0
     haystack = normalize(" \n ".join(passages))
@@ -117,8 +118,18 @@ def fact_recall(facts: Sequence[Sequence[str]], answer: str) -> tuple[bool, floa
     if not facts:
         return True, 1.0
     text = normalize(strip_markers(answer))
-    found = sum(1 for variants in facts if any(normalize(variant) in text for variant in variants))
+    found = sum(1 for variants in facts if any(contains_fact(text, variant) for variant in variants))
     return found == len(facts), found / len(facts)
+
+
+def contains_fact(text: str, variant: str) -> bool:
+    """Is `variant` in the normalised `text`? Numbers must stand alone ("43" is not in "1943")."""
+    variant = normalize(variant)
+    if not variant:
+        return False
+    before = r"(?<![\d.,])" if variant[0].isdigit() else ""
+    after = r"(?![.,]?\d)" if variant[-1].isdigit() else ""
+    return re.search(before + re.escape(variant) + after, text) is not None
 
 
 # --- citations ----------------------------------------------------------------------------
@@ -185,6 +196,37 @@ def word_overlap(sentence: str, quote: str) -> float:
     return len(words & set(content_words(quote))) / len(words)
 
 
+def quoted_from(quote: str, text: str, min_piece: int = 15) -> bool:
+    """Is `quote` verbatim from `text` (after `normalize`)?
+
+    A substring, or passages of the text joined in order (the answerers quote the chosen
+    sentences of one passage joined by spaces, also when they are not adjacent). Each joined
+    piece must be at least `min_piece` characters long, so that words picked from all over
+    the text do not pass as a quote.
+    """
+    quote, text = normalize(quote), normalize(text)
+    if not quote:
+        return False
+    if quote in text:
+        return True
+    start = 0
+    while start < len(quote):
+        low, high = start, len(quote)  # the longest piece quote[start:end] found in text
+        while low < high:
+            middle = (low + high + 1) // 2
+            if quote[start:middle] in text:
+                low = middle
+            else:
+                high = middle - 1
+        piece = quote[start:low].strip()
+        if len(piece) < min(min_piece, len(quote[start:].strip())) or low == start:
+            return False
+        start = low
+        while start < len(quote) and quote[start] == " ":
+            start += 1
+    return True
+
+
 @dataclass(frozen=True)
 class CitedSource:
     """A citation as the metric needs it: number, document, page and quote."""
@@ -197,17 +239,17 @@ class CitedSource:
 
 def citation_support(citation: CitedSource, answer: Sequence[AnswerSentence],
                      passages: Sequence[Retrieved], min_overlap: float = 0.5) -> bool:
-    """Does the citation's quote occur in the cited passage and back every sentence citing it?
+    """Is the citation's quote verbatim from the cited passage, and does it back every sentence citing it?
 
     The cited passage is a retrieved passage of the cited document whose pages include the
-    cited page. A citation that no sentence uses supports nothing.
+    cited page; "backs" means at least `min_overlap` of the sentence's content words occur in
+    the quote. A citation that no sentence uses supports nothing.
     """
-    quote = normalize(citation.quote)
-    if not quote:
+    if not normalize(citation.quote):
         return False
     in_source = any(
         passage.document == citation.document and passage.page <= citation.page <= passage.page_end
-        and quote in normalize(passage.text)
+        and quoted_from(citation.quote, passage.text)
         for passage in passages
     )
     if not in_source:
@@ -257,6 +299,7 @@ MEAN_METRICS = (
     "page_hit_at_1", "page_hit_at_5", "page_mrr",
     "evidence_recall", "fact_pass", "fact_recall",
     "citation_precision", "cited_sentence_share", "answer_words",
+    "judge_correctness", "judge_faithfulness",
 )
 LOWER_IS_BETTER = frozenset({"false_refusal_rate", "latency_p50_ms", "latency_p95_ms",
                              "wall_p50_ms", "wall_p95_ms"})
@@ -348,4 +391,4 @@ def best_threshold(points: Sequence[ThresholdPoint]) -> ThresholdPoint | None:
                 runs.append([point])
             previous = index
     first = runs[0]
-    return first[len(first) // 2]
+    return first[(len(first) - 1) // 2]

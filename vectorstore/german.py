@@ -133,10 +133,39 @@ class GermanAnalyzer:
         cached = self._term_cache.get(word)
         if cached is None:
             variants = [word, *self.decompounder.parts(word)] if not word[0].isdigit() else [word]
-            stems = _stemmer().stemWords(variants) if not word[0].isdigit() else variants
+            masculine = _masculine_form(word)
+            if masculine:
+                variants.insert(1, masculine)
+            number = _NUMBER_WORDS.get(word)
+            if number:
+                variants.append(number)
+            stems = ([variant if variant.isdigit() else _stemmer().stemWord(variant) for variant in variants]
+                     if not word[0].isdigit() else variants)
             cached = tuple(dict.fromkeys(stems))
             self._term_cache[word] = cached
         return cached
+
+
+_NUMBER_WORDS = {
+    word: str(value)
+    for value, forms in enumerate([
+        (), ("eins", "erste", "ersten", "erster", "erstes"), ("zwei", "zweite", "zweiten", "zweiter"),
+        ("drei", "dritte", "dritten", "dritter"), ("vier", "vierte", "vierten"), ("fünf", "fünfte", "fünften"),
+        ("sechs", "sechste", "sechsten"), ("sieben", "siebte", "siebten"), ("acht", "achte", "achten"),
+        ("neun", "neunte", "neunten"), ("zehn", "zehnte", "zehnten"), ("elf", "elfte", "elften"),
+        ("zwölf", "zwölfte", "zwölften"),
+    ])
+    for word in forms
+}
+
+
+def _masculine_form(word: str) -> str | None:
+    """'einwohnerinnen' -> 'einwohner': gender-inclusive forms also match the plain noun."""
+    if len(word) > 9 and word.endswith("erinnen"):
+        return word[:-5]
+    if len(word) > 8 and word.endswith("erin"):
+        return word[:-2]
+    return None
 
 
 def vocabulary_of(texts: Iterable[str]) -> Counter[str]:

@@ -26,6 +26,8 @@ from vectorstore.german import GermanAnalyzer, vocabulary_of
 
 log = logging.getLogger(__name__)
 _KEEP_GENERATIONS = 2
+# Bump when the analysis changes, so saved indexes built with the old analysis are rebuilt.
+ANALYSIS_VERSION = 3
 _MIN_SPELLING_SIMILARITY = 0.84
 
 
@@ -70,7 +72,7 @@ class KeywordIndex:
     def save(self, root: Path) -> Path:
         """Write atomically to ``root/<fingerprint>`` and drop older generations."""
         root.mkdir(parents=True, exist_ok=True)
-        target = root / self.fingerprint
+        target = root / _directory_name(self.fingerprint)
         if target.exists():
             return target
         staging = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
@@ -93,13 +95,13 @@ class KeywordIndex:
             log.debug("keyword index %s already saved (%s)", self.fingerprint, exc)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        _prune_generations(root, keep=self.fingerprint)
+        _prune_generations(root, keep=target.name)
         return target
 
     @classmethod
     def load(cls, root: Path, fingerprint: str) -> KeywordIndex | None:
         """The saved index for `fingerprint`, or None when there is none (or it is damaged)."""
-        directory = root / fingerprint
+        directory = root / _directory_name(fingerprint)
         meta_path = directory / "meta.json"
         if not meta_path.exists():
             return None
@@ -174,6 +176,10 @@ class KeywordIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+def _directory_name(fingerprint: str) -> str:
+    return f"{fingerprint}-a{ANALYSIS_VERSION}"
 
 
 def _prune_generations(root: Path, keep: str) -> None:

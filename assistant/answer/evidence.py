@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.query import Query
 from ingest.sentences import Span, sentence_spans
 from vectorstore.hybrid import Hit
 from vectorstore.keyword import KeywordIndex
@@ -23,18 +24,31 @@ _WANTS_NUMBER = re.compile(
     re.I,
 )
 _DIGIT = re.compile(r"\d")
+_CONTEXT_WEIGHT = 0.35
+_COVERAGE_WEIGHT = 0.7
+_PRIOR_WEIGHT = 0.3
+_NUMBER_BONUS = 0.12
+_CARRY_OVER = 0.8
+_CONTINUES = re.compile(
+    r"^(?:das|dies|diese[rsmn]?|dabei|damit|dadurch|davon|dafür|daher|darüber|somit|hierbei|hierfür|"
+    r"insbesondere (?:dies|das)|zudem|außerdem|ebenso|this|these|that|it)\b", re.I)
 _VERBLESS_FRAGMENT = re.compile(r"^[^.!?]{0,80}$")
+_URL = re.compile(r"https?://|www\.", re.I)
 
 
 @dataclass(frozen=True)
 class ScoredSentence:
-    """A sentence of a retrieved passage with its relevance to the question."""
+    """A sentence of a retrieved passage with its relevance to the question.
+
+    `matches` holds, per question word, how far (0..1) this sentence matches it.
+    """
 
     hit_rank: int
     hit: Hit
     span: Span
     coverage: float
     score: float
+    matches: tuple[float, ...] = ()
 
     @property
     def text(self) -> str:
@@ -62,18 +76,20 @@ class _QueryWord:
         return 0.7 * sum(part in terms for part in self.parts) / len(self.parts)
 
 
-def query_words(keyword: KeywordIndex, question: str) -> list[_QueryWord]:
-    """The question's content words, weighted by IDF (a compound unknown to the corpus by its parts)."""
+def query_words(keyword: KeywordIndex, query: Query) -> list[_QueryWord]:
+    """The query's content words, weighted by IDF (a compound unknown to the corpus by its parts);
+    words carried over from earlier turns weigh `_CONTEXT_WEIGHT` as much."""
     result: dict[str, _QueryWord] = {}
-    for stem, *parts in keyword.query_groups(question):
-        if stem in result:
-            continue
-        known_parts = tuple(part for part in parts if keyword.known(part))
-        if not keyword.known(stem) and known_parts:
-            weight = sum(keyword.idf(part) for part in known_parts) / len(known_parts)
-        else:
-            weight = keyword.idf(stem)
-        result[stem] = _QueryWord(stem, known_parts, weight)
+    for text, factor in ((query.question, 1.0), (query.context, _CONTEXT_WEIGHT)):
+        for stem, *parts in keyword.query_groups(text):
+            if stem in result:
+                continue
+            known_parts = tuple(part for part in parts if keyword.known(part))
+            if not keyword.known(stem) and known_parts:
+                weight = sum(keyword.idf(part) for part in known_parts) / len(known_parts)
+            else:
+                weight = keyword.idf(stem)
+            result[stem] = _QueryWord(stem, known_parts, weight * factor)
     return list(result.values())
 
 
@@ -81,35 +97,53 @@ def wants_number(question: str) -> bool:
     return bool(_WANTS_NUMBER.search(question))
 
 
-def score_sentences(question: str, hits: list[Hit], keyword: KeywordIndex) -> list[ScoredSentence]:
+def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex) -> list[ScoredSentence]:
     """Every sentence of every hit, scored; best first."""
-    wanted = query_words(keyword, question)
+    if isinstance(query, str):
+        query = Query(query)
+    wanted = query_words(keyword, query)
     total = sum(word.weight for word in wanted) or 1.0
-    numeric = wants_number(question)
+    shares = tuple(word.weight / total for word in wanted)
+    numeric = wants_number(query.question)
     scored: list[ScoredSentence] = []
     for rank, hit in enumerate(hits):
         prior = 1.0 / (1.0 + 0.3 * rank)
+        previous: ScoredSentence | None = None
         for span, terms in _analysed(keyword, hit.chunk.text):
-            coverage = sum(word.weight * word.match(terms) for word in wanted) / total
-            score = 0.7 * coverage + 0.3 * prior
-            if numeric and _DIGIT.search(span.text):
-                score += 0.12
-            score *= _shape_factor(span.text)
-            scored.append(ScoredSentence(rank, hit, span, coverage, score))
+            if hit.chunk.section and span.text == hit.chunk.section:
+                continue  # the section heading heads the chunk; it is no answer
+            matches = tuple(word.match(terms) for word in wanted)
+            if previous is not None and _CONTINUES.match(span.text):
+                # "Das entspricht ...", "Diese Zahl ...": the sentence goes on about the last one.
+                matches = tuple(max(own, _CARRY_OVER * before)
+                                for own, before in zip(matches, previous.matches, strict=True))
+            coverage = sum(share * match for share, match in zip(shares, matches, strict=True))
+            base = _PRIOR_WEIGHT * prior + (_NUMBER_BONUS if numeric and _DIGIT.search(span.text) else 0.0)
+            shape = _shape_factor(span.text)
+            score = (_COVERAGE_WEIGHT * coverage + base) * shape
+            previous = ScoredSentence(rank, hit, span, coverage, score, matches)
+            scored.append(previous)
     scored.sort(key=lambda sentence: -sentence.score)
     return scored
 
 
 def _shape_factor(text: str) -> float:
-    """Down-weight fragments (headings, labels) and run-on table rows."""
-    words = len(text.split())
+    """Down-weight what reads badly as an answer: fragments, headings, link lists, table rows."""
+    tokens = text.split()
+    words = len(tokens)
     if words < 5:
         return 0.5
+    factor = 1.0
+    if _URL.search(text):
+        factor *= 0.4
     if _VERBLESS_FRAGMENT.match(text) and not text.endswith((".", "!", "?", ":", "“")) and words < 12:
-        return 0.7
+        factor *= 0.6
+    lowercase = sum(token[:1].islower() for token in tokens)
+    if words >= 8 and lowercase / words < 0.2:
+        factor *= 0.5  # a flattened table row or a list of names
     if words > 70:
-        return 0.8
-    return 1.0
+        factor *= 0.8
+    return factor
 
 
 def best_coverage(sentences: list[ScoredSentence]) -> float:

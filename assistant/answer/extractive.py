@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from assistant.answer.evidence import ScoredSentence, score_sentences
 from assistant.answer.types import Citation, Draft, document_url
 from assistant.prompts import load_prompt
+from assistant.query import Query
 from vectorstore.hybrid import Hit, SearchResult
 
 _MIN_RELATIVE_SCORE = 0.6
@@ -29,7 +30,7 @@ class _Group:
 
 
 class ExtractiveAnswerer:
-    """`answer(question, evidence, language) -> Draft`; `stream` yields the same text in pieces."""
+    """`answer(query, evidence) -> Draft`; `stream` yields the same text in pieces."""
 
     mode = "extractive"
 
@@ -37,8 +38,8 @@ class ExtractiveAnswerer:
         self.max_words = max_words
         self.max_sentences = max_sentences
 
-    def answer(self, question: str, evidence: SearchResult, language: str = "de") -> Draft:
-        groups = self._select(question, evidence)
+    def answer(self, query: Query, evidence: SearchResult) -> Draft:
+        groups = self._select(query, evidence)
         citations: list[Citation] = []
         parts: list[str] = []
         for n, group in enumerate(groups, start=1):
@@ -55,20 +56,20 @@ class ExtractiveAnswerer:
                 score=round(max(sentence.score for sentence in ordered), 4),
             ))
             parts.extend(_with_marker(sentence.text, n) for sentence in ordered)
-        lead = load_prompt("extractive_lead", language) if language != "de" and parts else ""
+        lead = load_prompt("extractive_lead", query.language) if query.language != "de" and parts else ""
         text = " ".join(parts)
         return Draft(text=f"{lead}\n{text}" if lead else text, citations=citations)
 
-    def stream(self, question: str, evidence: SearchResult, language: str = "de") -> Iterator[str | Draft]:
+    def stream(self, query: Query, evidence: SearchResult) -> Iterator[str | Draft]:
         """Text pieces (one per sentence), then the finished draft."""
-        draft = self.answer(question, evidence, language)
+        draft = self.answer(query, evidence)
         pieces = re.split(r"(?<=\]) ", draft.text)
         for index, piece in enumerate(pieces):
             yield piece if index == len(pieces) - 1 else piece + " "
         yield draft
 
-    def _select(self, question: str, evidence: SearchResult) -> list[_Group]:
-        ranked = score_sentences(question, evidence.hits, evidence.keyword_index)
+    def _select(self, query: Query, evidence: SearchResult) -> list[_Group]:
+        ranked = score_sentences(query, evidence.hits, evidence.keyword_index)
         if not ranked or ranked[0].coverage <= 0:
             return []
         best = ranked[0].score

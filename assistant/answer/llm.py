@@ -16,7 +16,7 @@ from assistant.answer.evidence import score_sentences
 from assistant.answer.types import Citation, Draft, document_url
 from assistant.errors import LLMUnavailableError
 from assistant.prompts import load_prompt, render_prompt
-from assistant.query import Turn
+from assistant.query import Query, Turn
 from ingest.sentences import split_sentences
 from vectorstore.hybrid import Hit, SearchResult
 
@@ -61,17 +61,18 @@ class LLMAnswerer:
         self.chat_model = chat_model
         self.max_sources = max_sources
 
-    def answer(self, question: str, evidence: SearchResult, language: str = "de") -> Draft:
+    def answer(self, query: Query, evidence: SearchResult) -> Draft:
         draft: Draft | None = None
-        for item in self.stream(question, evidence, language):
+        for item in self.stream(query, evidence):
             if isinstance(item, Draft):
                 draft = item
         assert draft is not None
         return draft
 
-    def stream(self, question: str, evidence: SearchResult, language: str = "de") -> Iterator[str | Draft]:
+    def stream(self, query: Query, evidence: SearchResult) -> Iterator[str | Draft]:
         hits = evidence.hits[: self.max_sources]
-        messages = self._messages(question, hits, language)
+        language = query.language
+        messages = self._messages(query.question, hits, language)
         markers = _MarkerFilter(len(hits))
         pieces: list[str] = []
         try:

@@ -6,7 +6,7 @@ import re
 
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.refusal import RefusalPolicy, evidence_score
-from assistant.answer.evidence import score_sentences
+from assistant.query import Query
 from ingest.chunk import Chunk
 from vectorstore.hybrid import Hit, SearchResult
 from vectorstore.keyword import KeywordIndex
@@ -32,7 +32,7 @@ def _evidence() -> SearchResult:
 
 
 def test_the_most_relevant_sentence_is_quoted_and_cited() -> None:
-    draft = ExtractiveAnswerer(max_words=60).answer("Wie verstetige ich einen Makerspace?", _evidence())
+    draft = ExtractiveAnswerer(max_words=60).answer(Query("Wie verstetige ich einen Makerspace?"), _evidence())
     assert "eineinhalb Jahre vor dem Förderende" in draft.text
     assert "montags geschlossen" not in draft.text
     citation = draft.citations[0]
@@ -42,8 +42,7 @@ def test_the_most_relevant_sentence_is_quoted_and_cited() -> None:
 
 
 def test_every_sentence_carries_its_marker_and_numbers_survive() -> None:
-    draft = ExtractiveAnswerer().answer("Wann fand der 11. Bundesländerworkshop statt und wie viele Fachleute kamen?",
-                                        _evidence())
+    draft = ExtractiveAnswerer().answer(Query("Wann fand der 11. Bundesländerworkshop statt und wie viele Fachleute kamen?"), _evidence())
     assert "Der 11. Bundesländerworkshop fand am 25. April 2023 im InnovationPort in Wismar statt. [1]" in draft.text
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", draft.text)}
     assert markers == {citation.n for citation in draft.citations}
@@ -52,27 +51,27 @@ def test_every_sentence_carries_its_marker_and_numbers_survive() -> None:
 
 
 def test_a_list_lead_brings_its_items_in_order() -> None:
-    draft = ExtractiveAnswerer().answer("Welche Erfolgsfaktoren gibt es für den Betrieb?", _evidence())
+    draft = ExtractiveAnswerer().answer(Query("Welche Erfolgsfaktoren gibt es für den Betrieb?"), _evidence())
     text = draft.text
     assert text.index("verlässliche Öffnungszeiten") < text.index("Programm mit Anlässen") < text.index("engagiertes Personal")
     assert "Parkplätze" not in text
 
 
 def test_word_budget_is_kept() -> None:
-    draft = ExtractiveAnswerer(max_words=25, max_sentences=5).answer(
-        "Makerspace Verstetigung Bundesländerworkshop Fachleute", _evidence())
+    draft = ExtractiveAnswerer(max_words=25, max_sentences=5).answer(Query("Makerspace Verstetigung Bundesländerworkshop Fachleute"), _evidence())
     words = len(re.sub(r"\[\d+\]", "", draft.text).split())
     assert words <= 25 or len(draft.citations) == 1
 
 
 def test_no_overlap_with_the_question_means_no_answer_and_low_evidence() -> None:
     evidence = _evidence()
-    draft = ExtractiveAnswerer().answer("Was kostet ein Personalausweis?", evidence)
+    draft = ExtractiveAnswerer().answer(Query("Was kostet ein Personalausweis?"), evidence)
     assert draft.citations == []
-    weak = evidence_score(evidence.hits, score_sentences("Was kostet ein Personalausweis?", evidence.hits,
-                                                          evidence.keyword_index))
-    strong = evidence_score(evidence.hits, score_sentences("Wann fand der Bundesländerworkshop statt?",
-                                                            evidence.hits, evidence.keyword_index))
+    weak = evidence_score(Query("Was kostet ein Personalausweis?"), evidence.hits, evidence.keyword_index)
+    strong = evidence_score(Query("Wann fand der Bundesländerworkshop statt?"), evidence.hits,
+                            evidence.keyword_index)
     assert weak < strong
     assert RefusalPolicy(min_evidence=(weak + strong) / 2).refuses(weak)
     assert not RefusalPolicy(min_evidence=(weak + strong) / 2).refuses(strong)
+    english = evidence_score(Query("When was the workshop?", language="en"), evidence.hits, evidence.keyword_index)
+    assert english == max(hit.dense for hit in evidence.hits)  # no vocabulary penalty for English
