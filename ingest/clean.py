@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-BlockKind = Literal["heading", "paragraph", "item", "caption"]
+BlockKind = Literal["heading", "paragraph", "item", "caption", "footnote"]
 
 
 @dataclass
@@ -174,7 +174,7 @@ def _clean_page(lines: list[str], page: int, profile: DocumentProfile) -> list[B
     lines = _strip_edges(lines, profile)
     lines = [line for line in lines if normalise_line(line) not in profile.boilerplate]
     lines = [line for line in lines if not _GLUED_RUNNING_HEAD.match(line)]
-    lines = _drop_footnotes(lines, profile)
+    lines, footnotes = _split_footnotes(lines, profile)
     lines = _drop_duplicate_urls(lines)
     lines = [line for line in lines if not _chart_residue(line)]
     width = _typical_width(lines)
@@ -218,6 +218,7 @@ def _clean_page(lines: list[str], page: int, profile: DocumentProfile) -> list[B
             blocks.append(current)
         previous_line = line
         index += 1
+    blocks.extend(Block("footnote", text, page, page) for text in footnotes)
     for block in blocks:
         block.text = _tidy(_strip_footnote_markers(block.text, profile))
     return blocks
@@ -252,6 +253,8 @@ def _heading_span(lines: list[str], index: int, previous_line: str, width: float
             and not _SUBSECTION.match(line)):
         return None
     numbered = bool(_NUMBERED_HEADING.match(line))
+    if numbered and _in_numbered_list(lines, index):
+        return None
     short_lead = line.endswith(":") and len(line.split()) <= 8
     if len(line) >= 0.85 * width and not short_lead:
         return None
@@ -276,6 +279,16 @@ def _heading_span(lines: list[str], index: int, previous_line: str, width: float
     if not following or _opens_lowercase(following):
         return None
     return end
+
+
+def _in_numbered_list(lines: list[str], index: int) -> bool:
+    """"1. ..." followed by "2. ..." (or preceded by "n-1.") is a list, not a run of headings."""
+    match = re.match(r"^(\d{1,2})[.)]\s", lines[index])
+    if not match:
+        return False
+    number = int(match.group(1))
+    neighbours = lines[index + 1:index + 4] + lines[max(0, index - 3):index]
+    return any(re.match(rf"^(?:{number + 1}|{number - 1})[.)]\s", other) for other in neighbours)
 
 
 def _heading_like(line: str, allow_lower: bool = False) -> bool:
@@ -309,13 +322,17 @@ def _opens_lowercase(line: str) -> bool:
 
 
 def _skip_credit(lines: list[str], index: int, width: float) -> int:
-    """Skip a photo/figure credit and the lines it wraps onto; return the next index."""
+    """Skip a photo/figure credit and the lines it wraps onto; return the next index.
+
+    A credit wraps only when it visibly breaks off (a hyphen, comma or dangling word at the
+    end) or the next line goes on in lower case; a short credit like "Quelle: Stadt X" does not.
+    """
     text = lines[index]
     index += 1
     extra = 0
-    while (index < len(lines) and extra < 3 and not re.search(r"[.)\]]$", text)
-           and (len(text) >= 0.7 * width or lines[index][:1].islower())
-           and not _CREDIT.match(lines[index])):
+    while (index < len(lines) and extra < 3 and not _CREDIT.match(lines[index])
+           and (text.endswith(("-", ",")) or _dangling(text) or lines[index][:1].islower()
+                or lines[index][:1] == "(")):
         text = lines[index]
         index += 1
         extra += 1
@@ -359,26 +376,31 @@ def _caption_text(line: str) -> str | None:
     return None
 
 
-def _drop_footnotes(lines: list[str], profile: DocumentProfile) -> list[str]:
+def _split_footnotes(lines: list[str], profile: DocumentProfile) -> tuple[list[str], list[str]]:
+    """Take footnotes out of the running text (they interrupt sentences) but keep their text."""
     if not profile.footnote_numbers:
-        return lines
+        return lines, []
     kept: list[str] = []
+    footnotes: list[str] = []
     index = 0
     while index < len(lines):
         match = _FOOTNOTE_LINE.match(lines[index])
         if match and int(match.group(1)) in profile.footnote_numbers:
-            text = lines[index]
+            text = lines[index][match.end():].strip()
+            last = lines[index]
             index += 1
             extra = 0
-            while (index < len(lines) and extra < 6 and not re.search(r"[.)\]]$", text)
+            while (index < len(lines) and extra < 6 and not re.search(r"[.)\]]$", last)
                    and not _FOOTNOTE_LINE.match(lines[index])):
-                text = lines[index]
+                last = lines[index]
+                text = join_lines(text, last, profile)
                 index += 1
                 extra += 1
+            footnotes.append(text)
             continue
         kept.append(lines[index])
         index += 1
-    return kept
+    return kept, footnotes
 
 
 def _strip_footnote_markers(text: str, profile: DocumentProfile) -> str:

@@ -141,11 +141,13 @@ def _join_chunks(first: Chunk, second: Chunk) -> Chunk:
     text = first.text + separator + tail if tail else first.text
     shift = len(first.text) + len(separator) - overlap
     breaks = [item for item in first.page_breaks.split(";") if item]
-    if second.page != first.page_end:
-        breaks.append(f"{max(0, shift)}:{second.page}")
+    tail_page = second.page_at(overlap)
+    if tail and tail_page != first.page_at(len(first.text) - 1):
+        breaks.append(f"{len(first.text) + len(separator)}:{tail_page}")
     for item in filter(None, second.page_breaks.split(";")):
         offset, page = item.split(":")
-        breaks.append(f"{max(0, int(offset) + shift)}:{page}")
+        if int(offset) > overlap:  # breaks inside the dropped overlap are already in `first`
+            breaks.append(f"{int(offset) + shift}:{page}")
     return replace(first, id=f"{first.id}+{second.position}", text=text, page_end=second.page_end,
                    tokens=first.tokens + second.tokens, page_breaks=";".join(breaks))
 

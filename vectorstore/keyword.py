@@ -65,6 +65,7 @@ class KeywordIndex:
             document_frequency.update(set(terms))
         retriever = None
         if ids:
+            logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
             retriever = bm25s.BM25()
             retriever.index(corpus_terms, show_progress=False)
         return cls(fingerprint, ids, retriever, analyzer, dict(document_frequency))

@@ -93,11 +93,33 @@ def test_footnotes_are_taken_out_of_the_running_text() -> None:
     ]
     blocks = clean_document([_page(1, body), _page(2, ["Text."]), _page(3, ["Text."])])
     text = " ".join(block.text for block in blocks)
-    assert "Programm meint" not in text and "Gemeint sind" not in text
+    running = " ".join(block.text for block in blocks if block.kind != "footnote")
+    footnotes = [block.text for block in blocks if block.kind == "footnote"]
+    assert "Programm meint" not in running and "Gemeint sind" not in running
+    assert footnotes[:2] == ["Programm meint das Förderprogramm.", "Gemeint sind alle Kommunen."]
     assert "Das Programm hat drei Ziele." in text
     assert "und die Stelle begleitet sie dabei sehr eng." in text
     co2 = clean_document([_page(1, ["Weniger CO2 und mehr Grün."]), _page(2, ["A."]), _page(3, ["B."])])
     assert "Weniger CO2 und mehr Grün." in co2[0].text
+
+
+def test_a_short_credit_does_not_swallow_the_heading_after_it() -> None:
+    body = ["Quelle: Amt Beispiel - Kira Muster", "Das Digitalzentrum im Amt Beispiel:",
+            "Digitale Daseinsvorsorge im ländlichen Raum", "Das im Oktober 2022 eröffnete Zentrum im Amt Bei-",
+            "spiel hat sich zu einem zentralen Ort entwickelt."]
+    blocks = clean_document([_page(1, body), _page(2, ["Text."]), _page(3, ["Text."])])
+    joined = " ".join(block.text for block in blocks)
+    assert "Das im Oktober 2022 eröffnete Zentrum im Amt Beispiel hat sich zu einem zentralen Ort entwickelt." in joined
+    assert blocks[0].kind == "heading" and blocks[0].text.startswith("Das Digitalzentrum im Amt Beispiel:")
+    assert "Kira" not in joined
+
+
+def test_numbered_lines_in_sequence_are_a_list_not_headings() -> None:
+    body = ["Zentrale Ziele des Programms", "1. Erarbeitung verbesserter Entscheidungsgrundlagen und Lösungen",
+            "2. Initiierung von Lernprozessen und Übertragung von digitalen Lösungen",
+            "3. Erwirkung effektiver Beiträge für eine integrierte nachhaltige Stadtentwicklung"]
+    blocks = clean_document([_page(1, body), _page(2, ["Text."]), _page(3, ["Text."])])
+    assert [b.kind for b in blocks[:4]] == ["heading", "item", "item", "item"]
 
 
 def test_glued_original_page_number_running_head_is_dropped() -> None:
