@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.errors import (
-    DocumentError,
     InvalidRequestError,
     LLMUnavailableError,
     NotFoundError,

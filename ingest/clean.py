@@ -11,7 +11,6 @@ headings from wrapped lines).
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
@@ -396,7 +395,8 @@ def _split_footnotes(lines: list[str], profile: DocumentProfile) -> tuple[list[s
                 text = join_lines(text, last, profile)
                 index += 1
                 extra += 1
-            footnotes.append(text)
+            if not _CREDIT.match(text):  # a footnote that only names a source is a credit
+                footnotes.append(text)
             continue
         kept.append(lines[index])
         index += 1

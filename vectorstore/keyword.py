@@ -179,6 +179,11 @@ class KeywordIndex:
         return len(self.ids)
 
 
+def index_directory(root: Path, fingerprint: str) -> Path:
+    """Where the index for `fingerprint` is saved under `root`."""
+    return root / _directory_name(fingerprint)
+
+
 def _directory_name(fingerprint: str) -> str:
     return f"{fingerprint}-a{ANALYSIS_VERSION}"
 

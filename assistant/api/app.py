@@ -7,7 +7,6 @@ does not stop the app: `/ready` answers 503 until the store is back.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -75,11 +74,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"],
                        expose_headers=["Retry-After"], max_age=600)
-    ui_mounted = _mount_ui(app, parts, settings)
+    _mount_ui(app, parts, settings)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
-        return RedirectResponse("/ui/" if ui_mounted else "/docs", status_code=307)
+        return RedirectResponse("/ui/", status_code=307)
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> Response:
@@ -138,20 +137,12 @@ def _offline_assets() -> Path | None:
     return static if (static / "swagger-ui-bundle.js").is_file() else None
 
 
-def _mount_ui(app: FastAPI, services: Services, settings: Settings) -> bool:
-    """Mount the Gradio chat UI at /ui when `ui.gradio_app` exists."""
-    try:
-        gradio_app = importlib.import_module("ui.gradio_app")
-    except ModuleNotFoundError as exc:
-        if exc.name != "ui.gradio_app":
-            raise
-        log.warning("chat UI not mounted (ui/gradio_app.py is missing); API and widget run without it")
-        return False
+def _mount_ui(app: FastAPI, services: Services, settings: Settings) -> None:
+    """Mount the Gradio chat UI at /ui (Gradio is imported here, at the edge)."""
     import gradio as gr
 
-    options = {"max_file_size": f"{settings.max_upload_mb}mb", "ssr_mode": False}
-    extra = getattr(gradio_app, "mount_options", None)
-    if callable(extra):
-        options.update(extra(settings))
-    gr.mount_gradio_app(app, gradio_app.build_ui(services, settings), path="/ui", **options)
-    return True
+    from ui.gradio_app import build_ui, mount_options
+
+    options: dict[str, Any] = {"max_file_size": f"{settings.max_upload_mb}mb", "ssr_mode": False}
+    options.update(mount_options(settings))
+    gr.mount_gradio_app(app, build_ui(services, settings), path="/ui", **options)

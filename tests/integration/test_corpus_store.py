@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from assistant.wiring import Services
 from ingest.chunk import count_tokens
+from vectorstore.keyword import index_directory
 from vectorstore.knowledge_base import manifest_fingerprint
 
 pytestmark = pytest.mark.integration
@@ -95,8 +96,8 @@ def test_keyword_index_agrees_with_the_vector_store(ingested_services: Services)
     ids, _ = ingested_services.store.all_texts(snapshot.versions)
     assert sorted(ids) == sorted(snapshot.keyword.ids)
     assert ingested_services.store.count_chunks() == len(ids)
-    saved = ingested_services.settings.keyword_dir / snapshot.keyword.fingerprint / "meta.json"
-    assert saved.exists()
+    saved = index_directory(ingested_services.settings.keyword_dir, snapshot.keyword.fingerprint)
+    assert (saved / "meta.json").exists()
 
 
 def test_reingesting_the_unchanged_corpus_embeds_nothing(ingested_services: Services,
