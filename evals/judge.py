@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assistant.prompts import load_prompt, render_prompt
+
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
@@ -21,15 +23,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Eval tooling, not an assistant prompt: it lives with the evals rather than in prompts/.
-SYSTEM = (
-    "You grade answers of a question-answering assistant about German Smart City programme reports. "
-    "Compare the ANSWER with the REFERENCE answer and the QUOTES it cites. Reply with JSON only: "
-    '{"correctness": 1-5, "faithfulness": 1-5, "reason": "<one short sentence>"}. '
-    "correctness: 5 = says everything essential of the reference and nothing wrong, 1 = wrong or "
-    "unrelated. faithfulness: 5 = every statement is backed by the quotes, 1 = mostly unsupported."
-)
-USER = "QUESTION:\n{question}\n\nREFERENCE:\n{reference}\n\nANSWER:\n{answer}\n\nQUOTES:\n{quotes}"
 _JSON = re.compile(r"\{.*?\}", re.S)
 
 
@@ -66,9 +59,10 @@ class Judge:
         import httpx
         import openai
 
-        messages = [("system", SYSTEM),
-                    ("human", USER.format(question=question, reference=reference or "(none)", answer=answer,
-                                          quotes="\n".join(f"- {quote}" for quote in quotes) or "(none)"))]
+        messages = [("system", load_prompt("judge_system", "en")),
+                    ("human", render_prompt("judge_user", "en", question=question, reference=reference or "(none)",
+                                            answer=answer,
+                                            quotes="\n".join(f"- {quote}" for quote in quotes) or "(none)"))]
         try:
             reply = self.chat_model.invoke(messages)
         except (openai.APIError, httpx.HTTPError, ConnectionError, TimeoutError) as exc:
