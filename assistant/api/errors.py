@@ -125,6 +125,9 @@ async def _smartcity_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+        # A body that is not (UTF-8) JSON: the same answer as any other malformed body.
+        return error_response(422, "validation_error", "body: the request body is not valid JSON")
     code = _STATUS_CODES.get(exc.status_code, "error")
     if exc.status_code == 404:
         message = f"nothing at {request.url.path}"

@@ -24,11 +24,18 @@ from assistant.wiring import Services
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["ask"])
 
+# One server-sent event (OpenAPI 3.2 `itemSchema`: the schema of each streamed item).
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["data"],
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"}},
+}
+
 QUESTION_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description}
     for status, description in {
         400: "Empty or too long question, too many history turns, bad document name",
         404: "A document in `documents` is not in the index",
+        413: "The JSON body is larger than 1 MiB",
         422: "The body is not valid JSON or does not match the schema",
         429: "Rate limit reached; see the Retry-After header",
         503: "The document store (or the LLM without fallback) is unavailable",
@@ -70,7 +77,7 @@ def ask(body: AskRequest, services: ServicesDep,
 
 
 @router.post("/v1/ask/stream", responses={
-    200: {"description": _STREAM_DOC, "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+    200: {"description": _STREAM_DOC, "content": {"text/event-stream": {"itemSchema": SSE_EVENT_SCHEMA}}},
     **QUESTION_ERRORS}, dependencies=[Depends(rate_limited)],
     summary="Ask a question; the answer streams as server-sent events")
 async def ask_stream(body: AskRequest, services: ServicesDep,

@@ -12,7 +12,8 @@ router = APIRouter(tags=["feedback"])
 
 @router.post("/v1/feedback", status_code=201, response_model=FeedbackCreated,
              responses={404: {"model": ErrorResponse, "description": "No answer with this id"},
-                        422: {"model": ErrorResponse, "description": "Bad rating or field types"}},
+                        413: {"model": ErrorResponse, "description": "The JSON body is larger than 1 MiB"},
+                        422: {"model": ErrorResponse, "description": "Bad JSON, bad rating or field types"}},
              summary="Rate an answer")
 def add_feedback(body: FeedbackRequest, services: ServicesDep) -> FeedbackCreated:
     """`answer_id` is the `id` of an answer from /v1/ask, /v1/ask/stream or /v1/chat/completions."""

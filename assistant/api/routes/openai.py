@@ -20,7 +20,7 @@ from assistant.api import openai_compat
 from assistant.api.deps import ServicesDep, SettingsDep, check_question
 from assistant.api.errors import describe
 from assistant.api.ratelimit import rate_limited
-from assistant.api.routes.ask import QUESTION_ERRORS
+from assistant.api.routes.ask import QUESTION_ERRORS, SSE_EVENT_SCHEMA
 from assistant.api.schemas import ChatCompletionRequest
 from assistant.api.streaming import SSE_HEADERS, sse_data, start_stream
 from assistant.wiring import Services
@@ -48,7 +48,7 @@ async def models() -> dict[str, Any]:
              responses={200: {"description": "A `chat.completion`, or with `stream: true` server-sent "
                                              "`chat.completion.chunk` events ending in `data: [DONE]`",
                               "content": {"application/json": {"example": _EXAMPLE},
-                                          "text/event-stream": {"schema": {"type": "string"}}}},
+                                          "text/event-stream": {"itemSchema": SSE_EVENT_SCHEMA}}},
                         **QUESTION_ERRORS},
              summary="OpenAI-compatible chat completion with citations")
 async def chat_completions(body: ChatCompletionRequest, services: ServicesDep,
