@@ -16,7 +16,7 @@ import pytest
 from pydantic import SecretStr
 
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.conftest import start_server
+from tests.support.server import start_server
 from tests.e2e.test_api import assert_error
 from tests.support.pdfs import encrypted_pdf, pdf_bytes
 

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.wiring import Services
 from tests.conftest import make_settings
-from tests.e2e.conftest import start_server
+from tests.support.server import start_server
 from tests.e2e.test_api import assert_error
 from tests.support.net import free_port
 

@@ -19,7 +19,7 @@ import pytest
 
 from assistant.wiring import Services
 from tests.conftest import ROOT, make_settings
-from tests.e2e.conftest import LiveServer, start_server
+from tests.support.server import LiveServer, start_server
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.e2e

@@ -1,7 +1,7 @@
 """Fixtures for the reliability and security tests: dedicated servers, fresh stores, a Chroma
 server the test owns, and the results file that docs/reliability.md quotes.
 
-The servers here are the real app under uvicorn (`tests.e2e.conftest.start_server`). Stores
+The servers here are the real app under uvicorn (`tests.support.server.start_server`). Stores
 that a test may fill with hostile or throw-away documents live in their own data directory
 and share only the already loaded embedding model with the session's corpus store.
 """
@@ -25,12 +25,8 @@ import pytest
 from assistant.settings import Settings
 from assistant.wiring import Services
 from tests.conftest import make_settings
-from tests.e2e.conftest import (
-    ARTIFACTS,
-    LiveServer,
-    browser,  # noqa: F401 - the same Chromium fixture, re-exported
-    start_server,
-)
+from tests.conftest import ARTIFACTS
+from tests.support.server import LiveServer, start_server
 from tests.support.net import free_port, wait_for_http
 
 RESULTS = ARTIFACTS / "reliability.json"

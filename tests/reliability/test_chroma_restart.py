@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from assistant.wiring import Services
-from tests.e2e.conftest import start_server
+from tests.support.server import start_server
 from tests.e2e.test_api import assert_error
 from tests.reliability.conftest import ChromaProcess, fresh_services, record_result
 from tests.support.pdfs import write_pdf

@@ -21,7 +21,7 @@ import pytest
 
 from assistant.wiring import Services
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.conftest import LiveServer, start_server
+from tests.support.server import LiveServer, start_server
 from tests.e2e.test_ui import ui_page
 from tests.reliability.conftest import fresh_services
 from tests.support.net import free_port

@@ -30,7 +30,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.conftest import LiveServer
+from tests.support.server import LiveServer
 from tests.reliability.conftest import record_result
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

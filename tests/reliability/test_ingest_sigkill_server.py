@@ -30,7 +30,7 @@ import pytest
 
 from assistant.wiring import Services
 from tests.conftest import ROOT
-from tests.e2e.conftest import start_server
+from tests.support.server import start_server
 from tests.reliability.conftest import ChromaProcess, fresh_services, record_result
 from tests.support.pdfs import write_pdf
 

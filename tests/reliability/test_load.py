@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from assistant.wiring import Services
-from tests.e2e.conftest import LiveServer
+from tests.support.server import LiveServer
 from tests.reliability.conftest import record_result
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

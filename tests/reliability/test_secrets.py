@@ -24,7 +24,7 @@ from assistant.api import security
 from assistant.settings import AnswerSettings, LLMSettings
 from assistant.wiring import Services
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.conftest import LiveServer, start_server
+from tests.support.server import LiveServer, start_server
 from tests.e2e.test_api import assert_error
 from tests.reliability.conftest import record_result
 from tests.reliability.llm_doubles import EchoingFailure
