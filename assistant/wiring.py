@@ -13,7 +13,6 @@ from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.pipeline import Assistant
 from assistant.refusal import RefusalPolicy
 from assistant.settings import Settings
-from ingest.pipeline import Ingestor
 from vectorstore.chroma import ChromaStore
 from vectorstore.embeddings import E5Embeddings, build_embeddings
 from vectorstore.hybrid import HybridRetriever, SearchMode
@@ -21,6 +20,7 @@ from vectorstore.knowledge_base import KnowledgeBase
 
 if TYPE_CHECKING:
     from assistant.feedback import FeedbackStore
+    from ingest.pipeline import Ingestor
 
 
 class Services:
@@ -44,6 +44,8 @@ class Services:
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        from ingest.pipeline import Ingestor  # the chunker's imports are only needed to ingest
+
         ingest = self.settings.ingest
         return Ingestor(self.knowledge_base, self.embeddings, ingest.chunk_tokens, ingest.chunk_overlap,
                         lock_file=self.settings.data_dir / "ingest.lock")

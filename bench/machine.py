@@ -33,6 +33,7 @@ def machine_info() -> dict[str, object]:
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
         "load_avg_1m": round(load[0], 2),
+        "omp_env": {name: value for name, value in os.environ.items() if name.startswith("OMP_")},
     }
 
 

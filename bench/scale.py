@@ -12,10 +12,12 @@ latency and memory are those of a server opening that store, not of the builder.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -76,18 +78,23 @@ def write_synthetic(knowledge_base: KnowledgeBase, documents: Iterable[Synthetic
 
 
 def grow_to(knowledge_base: KnowledgeBase, synthetic: SyntheticCorpus, size: int,
-            mirror: Mirror | None = None) -> dict[str, float]:
-    """Add synthetic chunks until the store holds `size` chunks; rebuild the keyword index."""
+            mirror: Mirror | None = None) -> dict[str, Any]:
+    """Add synthetic chunks until the store holds `size` chunks; rebuild the keyword index.
+
+    The keyword rebuild is what every ingest pays at this size (the index covers the whole
+    store), so it is reported next to the query figures.
+    """
     current = knowledge_base.store.count_chunks()
+    mirror_before = getattr(mirror, "seconds", 0.0)
     started = time.perf_counter()
     written = write_synthetic(knowledge_base, synthetic.documents(max(0, size - current)), mirror=mirror)
-    write_s = time.perf_counter() - started
+    write_s = time.perf_counter() - started - (getattr(mirror, "seconds", 0.0) - mirror_before)
     started = time.perf_counter()
     keyword = knowledge_base.refresh_keyword_index()
     keyword_s = time.perf_counter() - started
     return {"chunks": knowledge_base.store.count_chunks(), "documents": len(knowledge_base.snapshot().documents),
             "written": written, "write_s": round(write_s, 2),
-            "write_chunks_per_s": round(written / write_s, 1) if write_s and written else 0.0,
+            "write_chunks_per_s": round(written / write_s, 1) if write_s > 0 and written else 0.0,
             "keyword_build_s": round(keyword_s, 2), "keyword_chunks": len(keyword)}
 
 
@@ -96,39 +103,77 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
 
 
 def measure_in_worker(kind: str, data_dir: Path, settings: Settings, questions: Sequence[str],
-                      repeats: int, warmup: int, timeout_s: float = 1800) -> dict[str, Any]:
-    """Run `bench.scale_worker` in a fresh process on `data_dir` and return its JSON."""
+                      repeats: int, warmup: int, timeout_s: float = 1800, env: dict[str, str] | None = None,
+                      **extra: str | int) -> dict[str, Any]:
+    """Run `bench.scale_worker` in a fresh process on `data_dir` and return its JSON.
+
+    `env` adds variables to the worker's environment (e.g. OpenMP settings to compare).
+    """
     payload = {"kind": kind, "data_dir": str(data_dir), "settings": worker_settings(settings),
-               "questions": list(questions), "repeats": repeats, "warmup": warmup}
+               "questions": list(questions), "repeats": repeats, "warmup": warmup, **extra}
     completed = subprocess.run([sys.executable, "-m", "bench.scale_worker"], input=json.dumps(payload),
-                               capture_output=True, text=True, timeout=timeout_s, check=False)
+                               capture_output=True, text=True, timeout=timeout_s, check=False,
+                               env=os.environ | (env or {}))
     if completed.returncode != 0:
         raise RuntimeError(f"scale worker ({kind}) exited {completed.returncode}: "
                            f"{completed.stderr.strip()[-800:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+@dataclass
+class BaselineAtScale:
+    """The baseline's store grows with ours: `mirror` writes the same chunks, then it is measured."""
+
+    mirror: Any  # bench.baseline_bench.BaselineMirror
+    persist_dir: Path
+    corpus_dir: Path
+
+
 def bench_scale(knowledge_base: KnowledgeBase, data_dir: Path, settings: Settings,
                 synthetic: SyntheticCorpus, sizes: Sequence[int], questions: Sequence[str],
                 repeats: int, warmup: int, progress: Progress = print,
-                after_grow: Callable[[int], dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+                baseline: BaselineAtScale | None = None,
+                largest_variant: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Grow the store through `sizes` (ascending) and measure each in a fresh process.
 
-    `after_grow(size)` lets a caller measure something else on the same data at each size
-    (the baseline does); its result is stored under 'baseline'.
+    `largest_variant` (environment variables) measures the largest store a second time
+    under that environment (e.g. another OpenMP wait policy), and a third time with the
+    proposed post-filtered dense query as well (`bench.proposals`).
     """
     results = []
     for size in sorted(sizes):
-        progress(f"scale {size:,}: writing")
-        built = grow_to(knowledge_base, synthetic, size)
+        progress(f"scale {size:,}: writing synthetic documents")
+        built = grow_to(knowledge_base, synthetic, size, mirror=baseline.mirror if baseline else None)
         progress(f"scale {size:,}: {built['chunks']:,} chunks in {built['documents']} documents "
                  f"(write {built['write_s']} s, keyword index {built['keyword_build_s']} s); measuring")
         measured = measure_in_worker("ours", data_dir, settings, questions, repeats, warmup)
         entry: dict[str, Any] = {"size": size, **built, "store_mib": mib(dir_size(data_dir)), "ours": measured}
-        if after_grow is not None:
-            entry["baseline"] = after_grow(size)
+        if largest_variant is not None and size == max(sizes):
+            progress(f"scale {size:,}: measuring again with {largest_variant}, then also post-filtered")
+            for key, post_filter in (("ours_variant", 0), ("ours_proposed", 1)):
+                try:
+                    entry[key] = {"env": largest_variant, "post_filter": bool(post_filter), **measure_in_worker(
+                        "ours", data_dir, settings, questions, repeats, warmup, env=largest_variant,
+                        probe_questions=0, post_filter=post_filter)}
+                except (RuntimeError, ValueError, subprocess.SubprocessError) as exc:
+                    progress(f"scale {size:,}: {key} failed: {exc}")
+        if baseline is not None:
+            entry["baseline"] = _measure_baseline(baseline, settings, questions, repeats, warmup, progress, size)
         results.append(entry)
     return results
+
+
+def _measure_baseline(baseline: BaselineAtScale, settings: Settings, questions: Sequence[str], repeats: int,
+                      warmup: int, progress: Progress, size: int) -> dict[str, Any]:
+    try:
+        chunks = baseline.mirror.publish()
+        progress(f"scale {size:,}: measuring the baseline ({chunks:,} chunks)")
+        measured = measure_in_worker("baseline", baseline.persist_dir, settings, questions, repeats, warmup,
+                                     corpus_dir=str(baseline.corpus_dir))
+    except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return {"chunks": chunks, "mirror_write_s": round(baseline.mirror.seconds, 2),
+            "disk_mib": mib(dir_size(baseline.persist_dir)), **measured}
 
 
 def _mean(vectors: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from ingest.chunk import Chunk, chunk_id
+from ingest.models import Chunk, chunk_id
 from ingest.sentences import split_sentences
 from vectorstore.chroma import DocumentRecord
 

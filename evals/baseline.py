@@ -22,7 +22,8 @@ from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.pipeline import Assistant
 from assistant.query import Turn
 from assistant.refusal import RefusalPolicy
-from ingest.chunk import Chunk, count_tokens
+from ingest.chunk import count_tokens
+from ingest.models import Chunk
 from ingest.pdf import file_sha256
 from vectorstore.hybrid import Hit, SearchResult
 from vectorstore.keyword import KeywordIndex

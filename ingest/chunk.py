@@ -10,14 +10,14 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import tiktoken
 from langchain_text_splitters import TextSplitter
 
 from ingest.clean import Block
+from ingest.models import Chunk, chunk_id
 from ingest.pdf import RawDocument
 from ingest.sentences import sentence_spans
 
@@ -32,62 +32,6 @@ def token_encoder() -> tiktoken.Encoding:
 
 def count_tokens(text: str) -> int:
     return len(token_encoder().encode(text, disallowed_special=()))
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A passage of one document version, with everything a citation needs."""
-
-    id: str
-    text: str
-    document: str
-    title: str
-    publisher: str
-    year: int | None
-    page: int
-    page_end: int
-    section: str
-    position: int
-    hash: str
-    version: str
-    tokens: int
-    page_breaks: str = ""  # "offset:page;..." where text from a later page starts
-
-    def metadata(self) -> dict[str, Any]:
-        """Flat metadata for the vector store (no None values)."""
-        data = asdict(self)
-        data.pop("id")
-        data.pop("text")
-        data["year"] = self.year or 0
-        return data
-
-    def page_at(self, offset: int) -> int:
-        """The physical page of the character at `offset` in `text`."""
-        page = self.page
-        for item in filter(None, self.page_breaks.split(";")):
-            start, number = item.split(":")
-            if int(start) > offset:
-                break
-            page = int(number)
-        return page
-
-    @classmethod
-    def from_record(cls, chunk_id: str, text: str, metadata: dict[str, Any]) -> Chunk:
-        fields = {name: metadata.get(name) for name in cls.__dataclass_fields__ if name not in ("id", "text")}
-        fields["year"] = fields["year"] or None
-        fields["section"] = fields["section"] or ""
-        fields["publisher"] = fields["publisher"] or ""
-        fields["page_breaks"] = fields["page_breaks"] or ""
-        return cls(id=chunk_id, text=text, **fields)  # type: ignore[arg-type]
-
-    @property
-    def pages_label(self) -> str:
-        return f"S. {self.page}" if self.page == self.page_end else f"S. {self.page}–{self.page_end}"
-
-
-def chunk_id(document: str, version: str, position: int) -> str:
-    """Ids carry the version, so old and new chunks of a document never collide."""
-    return f"{document}@{version[:16]}#{position}"
 
 
 class GermanTextSplitter(TextSplitter):

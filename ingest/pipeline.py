@@ -19,8 +19,9 @@ from typing import Literal, Protocol
 import numpy as np
 
 from assistant.errors import DocumentError
-from ingest.chunk import Chunk, chunk_document
+from ingest.chunk import chunk_document
 from ingest.clean import clean_document
+from ingest.models import Chunk
 from ingest.pdf import RawDocument, file_sha256, read_pdf
 from vectorstore.chroma import DocumentRecord
 from vectorstore.embeddings import E5Embeddings
@@ -156,7 +157,9 @@ class Ingestor:
                     outcome = FileOutcome(file, "removed")
                     report.outcomes.append(outcome)
                     progress.file_done(outcome)
-            self.knowledge_base.refresh_keyword_index()
+            changed = any(o.status in ("added", "updated", "removed") for o in report.outcomes)
+            if changed or not self.knowledge_base.keyword_index_saved():
+                self.knowledge_base.refresh_keyword_index()
         report.seconds = time.perf_counter() - started
         return report
 

@@ -21,7 +21,7 @@ import httpx
 import numpy as np
 
 from assistant.errors import StoreMismatchError, StoreUnavailableError
-from ingest.chunk import Chunk
+from ingest.models import Chunk
 
 log = logging.getLogger(__name__)
 

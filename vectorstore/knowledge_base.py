@@ -19,13 +19,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ingest.chunk import Chunk
-from ingest.pdf import RawDocument
+from ingest.models import Chunk
 from vectorstore.chroma import ChromaStore, DocumentRecord
-from vectorstore.keyword import KeywordIndex
+from vectorstore.keyword import KeywordIndex, index_directory
+
+if TYPE_CHECKING:
+    from ingest.pdf import RawDocument
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +103,11 @@ class KnowledgeBase:
     def refresh_keyword_index(self) -> KeywordIndex:
         """Build (or load) and save the keyword index for the current manifest."""
         return self.snapshot(force=True).keyword
+
+    def keyword_index_saved(self) -> bool:
+        """Is the keyword index for the current manifest on disk (no need to load it)?"""
+        fingerprint = manifest_fingerprint(self.store.documents())
+        return (index_directory(self.keyword_dir, fingerprint) / "meta.json").exists()
 
     def invalidate(self) -> None:
         with self._lock:

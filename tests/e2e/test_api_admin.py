@@ -16,9 +16,9 @@ import pytest
 from pydantic import SecretStr
 
 from tests.conftest import ADMIN_TOKEN
-from tests.support.server import start_server
 from tests.e2e.test_api import assert_error
 from tests.support.pdfs import encrypted_pdf, pdf_bytes
+from tests.support.server import start_server
 
 pytestmark = pytest.mark.e2e
 

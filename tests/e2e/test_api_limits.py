@@ -9,9 +9,9 @@ import pytest
 
 from assistant.wiring import Services
 from tests.conftest import make_settings
-from tests.support.server import start_server
 from tests.e2e.test_api import assert_error
 from tests.support.net import free_port
+from tests.support.server import start_server
 
 pytestmark = pytest.mark.e2e
 

@@ -19,8 +19,8 @@ import pytest
 
 from assistant.wiring import Services
 from tests.conftest import ROOT, make_settings
-from tests.support.server import LiveServer, start_server
 from tests.support.net import free_port
+from tests.support.server import LiveServer, start_server
 
 pytestmark = pytest.mark.e2e
 

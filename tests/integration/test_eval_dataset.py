@@ -10,7 +10,7 @@ import pytest
 from assistant.wiring import Services
 from evals.dataset import CATEGORIES, DatasetError, load_dataset
 from evals.metrics import normalize
-from ingest.chunk import Chunk
+from ingest.models import Chunk
 
 # Quotes that are on their page in the PDF but not in the ingested text, because the cleaner
 # loses them (exact set: the test fails when one of them starts passing, so it is removed):

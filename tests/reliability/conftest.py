@@ -24,10 +24,9 @@ import pytest
 
 from assistant.settings import Settings
 from assistant.wiring import Services
-from tests.conftest import make_settings
-from tests.conftest import ARTIFACTS
-from tests.support.server import LiveServer, start_server
+from tests.conftest import ARTIFACTS, make_settings
 from tests.support.net import free_port, wait_for_http
+from tests.support.server import LiveServer, start_server
 
 RESULTS = ARTIFACTS / "reliability.json"
 

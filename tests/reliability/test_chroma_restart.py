@@ -20,10 +20,10 @@ import httpx
 import pytest
 
 from assistant.wiring import Services
-from tests.support.server import start_server
 from tests.e2e.test_api import assert_error
 from tests.reliability.conftest import ChromaProcess, fresh_services, record_result
 from tests.support.pdfs import write_pdf
+from tests.support.server import start_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
 

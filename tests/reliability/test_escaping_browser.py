@@ -21,11 +21,11 @@ import pytest
 
 from assistant.wiring import Services
 from tests.conftest import ADMIN_TOKEN
-from tests.support.server import LiveServer, start_server
 from tests.e2e.test_ui import ui_page
 from tests.reliability.conftest import fresh_services
 from tests.support.net import free_port
 from tests.support.pdfs import pdf_bytes
+from tests.support.server import LiveServer, start_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

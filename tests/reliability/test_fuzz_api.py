@@ -30,8 +30,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.support.server import LiveServer
 from tests.reliability.conftest import record_result
+from tests.support.server import LiveServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

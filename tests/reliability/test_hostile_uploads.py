@@ -22,10 +22,10 @@ import pytest
 from assistant.api import files
 from assistant.wiring import Services
 from tests.conftest import ADMIN_TOKEN, ROOT
-from tests.support.server import LiveServer, start_server
 from tests.reliability import hostile_pdfs
 from tests.reliability.conftest import fresh_services, record_result
 from tests.support.pdfs import pdf_bytes
+from tests.support.server import LiveServer, start_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

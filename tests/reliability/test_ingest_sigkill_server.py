@@ -30,9 +30,9 @@ import pytest
 
 from assistant.wiring import Services
 from tests.conftest import ROOT
-from tests.support.server import start_server
 from tests.reliability.conftest import ChromaProcess, fresh_services, record_result
 from tests.support.pdfs import write_pdf
+from tests.support.server import start_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
 

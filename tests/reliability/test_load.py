@@ -23,8 +23,8 @@ import httpx
 import pytest
 
 from assistant.wiring import Services
-from tests.support.server import LiveServer
 from tests.reliability.conftest import record_result
+from tests.support.server import LiveServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

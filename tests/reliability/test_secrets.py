@@ -24,11 +24,11 @@ from assistant.api import security
 from assistant.settings import AnswerSettings, LLMSettings
 from assistant.wiring import Services
 from tests.conftest import ADMIN_TOKEN
-from tests.support.server import LiveServer, start_server
 from tests.e2e.test_api import assert_error
 from tests.reliability.conftest import record_result
 from tests.reliability.llm_doubles import EchoingFailure
 from tests.support.net import free_port
+from tests.support.server import LiveServer, start_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -80,3 +80,29 @@ def test_perturbed_vectors_stay_unit_length_and_close() -> None:
     assert np.allclose(np.linalg.norm(noisy, axis=1), 1.0, atol=1e-5)
     cosine = np.sum(noisy * base, axis=1)
     assert np.all(cosine > 0.9) and np.all(cosine < 0.9999)
+
+
+class _FakeChroma:
+    """A LangChain-Chroma-like `get` that, like SQLite, refuses too large a page."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.calls: list[tuple[int, int]] = []
+
+    def get(self, include: list[str] | None = None, limit: int | None = None,
+            offset: int | None = None) -> dict[str, list[object]]:
+        assert limit is not None and limit <= 5000, "unpaged read"
+        start = offset or 0
+        ids = [f"c{i}" for i in range(start, min(self.count, start + limit))]
+        self.calls.append((start, len(ids)))
+        return {"ids": ids, "documents": [f"text {i}" for i in ids], "metadatas": [{"n": i} for i in ids]}
+
+
+def test_paged_reads_merge_every_page_in_order() -> None:
+    from bench.baseline_bench import _PagedReads
+
+    fake = _FakeChroma(12_345)
+    merged = _PagedReads(fake, page=5000).get(include=["documents", "metadatas"])
+    assert merged["ids"] == [f"c{i}" for i in range(12_345)]
+    assert len(merged["documents"]) == len(merged["metadatas"]) == 12_345
+    assert fake.calls == [(0, 5000), (5000, 5000), (10_000, 2345), (12_345, 0)]

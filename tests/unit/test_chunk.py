@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ingest.chunk import Chunk, chunk_document, count_tokens
+from ingest.chunk import chunk_document, count_tokens
 from ingest.clean import Block
+from ingest.models import Chunk
 from ingest.pdf import RawDocument
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from assistant.answer.extractive import ExtractiveAnswerer
-from assistant.refusal import RefusalPolicy, evidence_score
 from assistant.query import Query
-from ingest.chunk import Chunk
+from assistant.refusal import RefusalPolicy, evidence_score
+from ingest.models import Chunk
 from vectorstore.hybrid import Hit, SearchResult
 from vectorstore.keyword import KeywordIndex
 

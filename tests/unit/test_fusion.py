@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.chunk import Chunk
+from ingest.models import Chunk
 from vectorstore.hybrid import Hit, merge_adjacent
 
 

@@ -1,0 +1,65 @@
+"""The chunk: the unit everything downstream stores, searches, merges and cites.
+
+Kept apart from the chunker so that readers (search, answers) need not import the splitter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one document version, with everything a citation needs."""
+
+    id: str
+    text: str
+    document: str
+    title: str
+    publisher: str
+    year: int | None
+    page: int
+    page_end: int
+    section: str
+    position: int
+    hash: str
+    version: str
+    tokens: int
+    page_breaks: str = ""  # "offset:page;..." where text from a later page starts
+
+    def metadata(self) -> dict[str, Any]:
+        """Flat metadata for the vector store (no None values)."""
+        data = asdict(self)
+        data.pop("id")
+        data.pop("text")
+        data["year"] = self.year or 0
+        return data
+
+    def page_at(self, offset: int) -> int:
+        """The physical page of the character at `offset` in `text`."""
+        page = self.page
+        for item in filter(None, self.page_breaks.split(";")):
+            start, number = item.split(":")
+            if int(start) > offset:
+                break
+            page = int(number)
+        return page
+
+    @classmethod
+    def from_record(cls, chunk_id: str, text: str, metadata: dict[str, Any]) -> Chunk:
+        fields = {name: metadata.get(name) for name in cls.__dataclass_fields__ if name not in ("id", "text")}
+        fields["year"] = fields["year"] or None
+        fields["section"] = fields["section"] or ""
+        fields["publisher"] = fields["publisher"] or ""
+        fields["page_breaks"] = fields["page_breaks"] or ""
+        return cls(id=chunk_id, text=text, **fields)  # type: ignore[arg-type]
+
+    @property
+    def pages_label(self) -> str:
+        return f"S. {self.page}" if self.page == self.page_end else f"S. {self.page}–{self.page_end}"
+
+
+def chunk_id(document: str, version: str, position: int) -> str:
+    """Ids carry the version, so old and new chunks of a document never collide."""
+    return f"{document}@{version[:16]}#{position}"
