@@ -1,7 +1,9 @@
 """Wiring in one place: every part is built here from the settings, once, on first use.
 
 The CLI, the API's lifespan, the evals and the benchmarks take their parts from a
-`Services`; tests build parts directly or hand a `Services` small real inputs.
+`Services`; tests build parts directly or hand a `Services` small real inputs. Parts are
+imported where they are built, so a command loads only what it uses (an unchanged re-ingest
+never loads the answer pipeline or the embedding model).
 """
 
 from __future__ import annotations
@@ -9,18 +11,17 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from assistant.answer.extractive import ExtractiveAnswerer
-from assistant.pipeline import Assistant
-from assistant.refusal import RefusalPolicy
 from assistant.settings import Settings
 from vectorstore.chroma import ChromaStore
-from vectorstore.embeddings import E5Embeddings, build_embeddings
-from vectorstore.hybrid import HybridRetriever, SearchMode
 from vectorstore.knowledge_base import KnowledgeBase
 
 if TYPE_CHECKING:
+    from assistant.answer.extractive import ExtractiveAnswerer
     from assistant.feedback import FeedbackStore
+    from assistant.pipeline import Assistant
     from ingest.pipeline import Ingestor
+    from vectorstore.embeddings import E5Embeddings
+    from vectorstore.hybrid import HybridRetriever, SearchMode
 
 
 class Services:
@@ -40,6 +41,8 @@ class Services:
 
     @cached_property
     def embeddings(self) -> E5Embeddings:
+        from vectorstore.embeddings import build_embeddings
+
         return build_embeddings(self.settings.embedding_model, self.settings.ingest.embed_batch)
 
     @cached_property
@@ -51,12 +54,16 @@ class Services:
                         lock_file=self.settings.data_dir / "ingest.lock")
 
     def retriever(self, mode: SearchMode = "hybrid") -> HybridRetriever:
+        from vectorstore.hybrid import HybridRetriever
+
         retrieval = self.settings.retrieval
         return HybridRetriever(self.knowledge_base, self.embeddings, candidates=retrieval.candidates,
                                rrf_k=retrieval.rrf_k, merge_neighbours=retrieval.merge_neighbours, mode=mode)
 
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:
+        from assistant.answer.extractive import ExtractiveAnswerer
+
         answer = self.settings.answer
         return ExtractiveAnswerer(max_words=answer.max_words, max_sentences=answer.max_sentences)
 
@@ -66,6 +73,9 @@ class Services:
 
     def build_assistant(self, mode: str = "extractive", search: SearchMode = "hybrid") -> Assistant:
         """An assistant answering in `mode` ('extractive' or 'llm') over `search` retrieval."""
+        from assistant.pipeline import Assistant
+        from assistant.refusal import RefusalPolicy
+
         refusal = RefusalPolicy(self.settings.retrieval.min_evidence)
         top_k = self.settings.retrieval.top_k
         if mode == "llm":

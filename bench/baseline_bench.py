@@ -26,43 +26,11 @@ _WRITE_BATCH = 256
 _KEY_FILE = "corpus.json"
 
 
-def open_baseline(corpus_dir: Path, persist_dir: Path, embeddings: E5Embeddings,
-                  paged: bool = False) -> BaselinePipeline:
-    """The baseline; `paged` reads a persisted collection in pages (needed beyond ~30k chunks)."""
+def open_baseline(corpus_dir: Path, persist_dir: Path, embeddings: E5Embeddings) -> BaselinePipeline:
+    """The plain LangChain pipeline over `corpus_dir`, persisted in `persist_dir`."""
     from evals.baseline import BaselinePipeline
 
-    if not paged:
-        return BaselinePipeline(corpus_dir, persist_dir, embeddings)
-
-    class PagedBaselinePipeline(BaselinePipeline):
-        """Reads its stored chunks page by page.
-
-        `BaselinePipeline.build()` reloads a persisted collection with one unpaged
-        `get()`, which Chroma's SQLite rejects beyond ~32k chunks ("too many SQL
-        variables"); only that read is changed here, the retrieval is untouched.
-        """
-
-        def _stored_chunks(self, store: Any) -> list[Any]:
-            return super()._stored_chunks(_PagedReads(store))
-
-    return PagedBaselinePipeline(corpus_dir, persist_dir, embeddings)
-
-
-class _PagedReads:
-    """A LangChain Chroma whose `get()` fetches in pages and returns one merged result."""
-
-    def __init__(self, store: Any, page: int = 5000) -> None:
-        self._store = store
-        self._page = page
-
-    def get(self, include: list[str] | None = None) -> dict[str, list[Any]]:
-        merged: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
-        while True:
-            result = self._store.get(include=include, limit=self._page, offset=len(merged["ids"]))
-            if not result["ids"]:
-                return merged
-            for key in merged:
-                merged[key].extend(result.get(key) or [])
+    return BaselinePipeline(corpus_dir, persist_dir, embeddings)
 
 
 def bench_baseline(pipeline: BaselinePipeline, questions: Sequence[str], repeats: int,

@@ -24,7 +24,7 @@ def write_chart(results: Mapping[str, Any], path: Path) -> Path:
     machine = results.get("machine", {})
     figure.suptitle(f"smartcity bench – {machine.get('date', '')} – {machine.get('cpu', '')}, "
                     f"{machine.get('cores', '?')} cores", fontsize=13)
-    _stages(axes[0][0], results.get("latency"), results.get("baseline"), results.get("latency_omp_passive"))
+    _stages(axes[0][0], results.get("latency"), results.get("baseline"), results.get("latency_variant"))
     _ingest(axes[0][1], results.get("ingest"), results.get("baseline"))
     _http(axes[0][2], results.get("server"), results.get("server_variants"))
     scale = results.get("scale")
@@ -45,7 +45,7 @@ def _empty(axis: Any, title: str) -> None:
     axis.set_yticks([])
 
 
-def _stages(axis: Any, latency: Any, baseline: Any, passive: Any) -> None:
+def _stages(axis: Any, latency: Any, baseline: Any, variant: Any) -> None:
     title = "Corpus: warm latency per stage (ms)"
     if not _ok(latency):
         return _empty(axis, title)
@@ -53,10 +53,10 @@ def _stages(axis: Any, latency: Any, baseline: Any, passive: Any) -> None:
     names = [name for name in (*STAGE_ORDER, "total") if name in stages]
     p50 = [stages[name]["p50"] for name in names]
     p95 = [stages[name]["p95"] for name in names]
-    if _ok(passive):
-        names.append("total\nOMP passive")
-        p50.append(passive["latency"]["stages"]["total"]["p50"])
-        p95.append(passive["latency"]["stages"]["total"]["p95"])
+    if _ok(variant):
+        names.append("total\n" + _env_label(variant).replace("OMP_WAIT_POLICY=", "OMP "))
+        p50.append(variant["latency"]["stages"]["total"]["p50"])
+        p95.append(variant["latency"]["stages"]["total"]["p95"])
     if _ok(baseline):
         names.append("baseline\ntotal")
         p50.append(baseline["latency"]["wall"]["p50"])
@@ -126,13 +126,11 @@ def _scale_latency(axis: Any, scale: Any) -> None:
             axis.plot([entry["size"] for entry in with_baseline],
                       [entry["baseline"]["latency"]["wall"][key] for entry in with_baseline], style,
                       color=COLOURS["baseline"], label=f"baseline {key}")
-    for variant, colour, name in (("ours_variant", "#2a9d4b", "OMP passive"),
-                                  ("ours_proposed", "#7b2cbf", "OMP passive + post-filter")):
-        entries = [entry for entry in scale if entry.get(variant)]
-        for key, marker in (("p50", "o"), ("p95", "s")):
-            if entries:
-                axis.plot([entry["size"] for entry in entries], [_total(entry[variant])[key] for entry in entries],
-                          marker, color=colour, label=f"ours {key}, {name}")
+    entries = [entry for entry in scale if _ok(entry.get("ours_variant"))]
+    for key, marker in (("p50", "o"), ("p95", "s")):
+        if entries:
+            axis.plot([entry["size"] for entry in entries], [_total(entry["ours_variant"])[key] for entry in entries],
+                      marker, color="#2a9d4b", label=f"ours {key}, {_env_label(entries[0]['ours_variant'])}")
     axis.axhline(300, color=COLOURS["target"], linestyle="--", linewidth=1, label="target p95 300 ms at 100k")
     axis.set_xlabel("chunks in store")
     axis.set_title(title)
@@ -168,6 +166,10 @@ def _scale_memory(axis: Any, scale: Any) -> None:
     axis.set_xlabel("chunks in store")
     axis.set_title(title)
     axis.legend(fontsize=8)
+
+
+def _env_label(measured: Mapping[str, Any]) -> str:
+    return " ".join(f"{key}={value}" for key, value in measured.get("env", {}).items())
 
 
 def _total(measured: Mapping[str, Any]) -> Mapping[str, float]:

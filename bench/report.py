@@ -145,7 +145,7 @@ def scale_rows(scale: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> list[R
                                    ("keyword", "embed", "dense", "fusion")) + " ms"))
         probe = ours.get("dense_probe")
         if probe:
-            rows.append(Row(section, f"{label}: Chroma query p50 with / without manifest filter "
+            rows.append(Row(section, f"{label}: Chroma query alone p50 with / without a version filter "
                                      f"({probe['versions']} versions)",
                             f"{fmt_ms(probe['filtered']['p50'])} / {fmt_ms(probe['unfiltered']['p50'])} ms"))
         split = (f" (keyword index {ours['keyword_mib']:.0f}, Chroma {ours['chroma_mib']:.0f})"
@@ -153,9 +153,9 @@ def scale_rows(scale: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> list[R
         rows.append(Row(section, f"{label}: memory of store + indexes (RSS) · disk · keyword index rebuild",
                         f"{ours['store_mib']:.0f} MiB{split} · {entry['store_mib']:.0f} MiB · "
                         f"{entry['keyword_build_s']:.1f} s"))
-        for key, what in (("ours_variant", ""), ("ours_proposed", " + post-filtered dense query (proposal)")):
+        for key, what in (("ours_variant", ""),):
             variant = entry.get(key)
-            if not variant:
+            if not variant or "error" in variant:
                 continue
             variant_total = variant["latency"]["stages"].get("total") or variant["latency"]["wall"]
             names = " ".join(f"{name}={value}" for name, value in variant["env"].items())
@@ -196,10 +196,11 @@ def summary_rows(results: Mapping[str, Any]) -> list[Row]:
         rows += ingest_rows(results["ingest"])
     if "latency" in results:
         rows += latency_rows(results["latency"])
-    if "latency_omp_passive" in results:
-        part = results["latency_omp_passive"]
+    if "latency_variant" in results:
+        part = results["latency_variant"]
+        names = " ".join(f"{key}={value}" for key, value in part.get("env", {}).items())
         rows += latency_rows(part if "error" in part else part["latency"],
-                             "Query latency (corpus), OMP_WAIT_POLICY=PASSIVE, fresh process")
+                             f"Query latency (corpus), {names}, fresh process")
     if "embedding" in results:
         rows += embedding_rows(results["embedding"])
     if "server" in results:

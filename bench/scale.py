@@ -137,8 +137,7 @@ def bench_scale(knowledge_base: KnowledgeBase, data_dir: Path, settings: Setting
     """Grow the store through `sizes` (ascending) and measure each in a fresh process.
 
     `largest_variant` (environment variables) measures the largest store a second time
-    under that environment (e.g. another OpenMP wait policy), and a third time with the
-    proposed post-filtered dense query as well (`bench.proposals`).
+    under that environment (e.g. another OpenMP wait policy).
     """
     results = []
     for size in sorted(sizes):
@@ -149,14 +148,12 @@ def bench_scale(knowledge_base: KnowledgeBase, data_dir: Path, settings: Setting
         measured = measure_in_worker("ours", data_dir, settings, questions, repeats, warmup)
         entry: dict[str, Any] = {"size": size, **built, "store_mib": mib(dir_size(data_dir)), "ours": measured}
         if largest_variant is not None and size == max(sizes):
-            progress(f"scale {size:,}: measuring again with {largest_variant}, then also post-filtered")
-            for key, post_filter in (("ours_variant", 0), ("ours_proposed", 1)):
-                try:
-                    entry[key] = {"env": largest_variant, "post_filter": bool(post_filter), **measure_in_worker(
-                        "ours", data_dir, settings, questions, repeats, warmup, env=largest_variant,
-                        probe_questions=0, post_filter=post_filter)}
-                except (RuntimeError, ValueError, subprocess.SubprocessError) as exc:
-                    progress(f"scale {size:,}: {key} failed: {exc}")
+            progress(f"scale {size:,}: measuring again with {largest_variant}")
+            try:
+                entry["ours_variant"] = {"env": largest_variant, **measure_in_worker(
+                    "ours", data_dir, settings, questions, repeats, warmup, env=largest_variant, probe_questions=0)}
+            except (RuntimeError, ValueError, subprocess.SubprocessError) as exc:
+                entry["ours_variant"] = {"env": largest_variant, "error": f"{type(exc).__name__}: {exc}"}
         if baseline is not None:
             entry["baseline"] = _measure_baseline(baseline, settings, questions, repeats, warmup, progress, size)
         results.append(entry)

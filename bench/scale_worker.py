@@ -19,34 +19,28 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.pipeline import Assistant
-from assistant.refusal import RefusalPolicy
 from assistant.settings import load_settings
 from assistant.wiring import Services
 from bench.ingest_bench import warm_model
 from bench.latency import measure_latency
 from bench.machine import RssSampler, mib, own_rss
-from bench.proposals import PostFilteredStore
 from bench.stats import summarize
 from vectorstore.embeddings import build_embeddings
-from vectorstore.hybrid import HybridRetriever
-from vectorstore.knowledge_base import KnowledgeBase
 
 
 def measure_ours(data_dir: Path, settings_values: dict[str, Any], questions: list[str], repeats: int,
-                 warmup: int, probe_questions: int = 20, post_filter: bool = False) -> dict[str, Any]:
-    """Our pipeline as the server builds it; `post_filter` swaps in the proposed dense query."""
+                 warmup: int, probe_questions: int = 20) -> dict[str, Any]:
+    """Our pipeline as the server builds it."""
     base = own_rss()
     services = Services(load_settings(data_dir=data_dir, _env_file=None, **settings_values))
     warm_model(services.embeddings)
     model = own_rss()
     with RssSampler(os.getpid()) as sampler:
         started = time.perf_counter()
-        knowledge_base = _proposed_knowledge_base(services) if post_filter else services.knowledge_base
-        knowledge_base.snapshot()  # the manifest and the keyword index
+        services.knowledge_base.snapshot()  # the manifest and the keyword index
         snapshot_s = time.perf_counter() - started
         indexed = own_rss()
-        assistant = _assistant(services, knowledge_base)
+        assistant = services.build_assistant("extractive")
         assistant.ask(questions[0])  # the first Chroma query loads the vector index
         open_s = time.perf_counter() - started
         latency = measure_latency(assistant.ask, questions, repeats=repeats, warmup=warmup)
@@ -63,31 +57,14 @@ def measure_ours(data_dir: Path, settings_values: dict[str, Any], questions: lis
         "rss_peak_mib": mib(sampler.peak),
         "store_mib": mib(end - model),
         "latency": latency,
-        **({"post_filter_fallbacks": knowledge_base.store.fallbacks} if post_filter else {}),
     }
 
 
-def _proposed_knowledge_base(services: Services) -> KnowledgeBase:
-    settings = services.settings
-    store = PostFilteredStore(services.store)
-    return KnowledgeBase(store, settings.keyword_dir, settings.retrieval.refresh_seconds)  # type: ignore[arg-type]
-
-
-def _assistant(services: Services, knowledge_base: KnowledgeBase) -> Assistant:
-    """What `Services.build_assistant("extractive")` builds, over the given knowledge base."""
-    if knowledge_base is services.knowledge_base:
-        return services.build_assistant("extractive")
-    retrieval = services.settings.retrieval
-    retriever = HybridRetriever(knowledge_base, services.embeddings, candidates=retrieval.candidates,
-                                rrf_k=retrieval.rrf_k, merge_neighbours=retrieval.merge_neighbours)
-    return Assistant(retriever, services.extractive, RefusalPolicy(retrieval.min_evidence), top_k=retrieval.top_k)
-
-
 def dense_probe(services: Services, questions: list[str]) -> dict[str, Any]:
-    """Chroma query time with the manifest filter (as the retriever does) and without it.
+    """Chroma query time with a ``version $in [all published versions]`` filter and without one.
 
-    The retriever restricts every dense query to the manifest's versions with a
-    ``version $in [...]`` filter; this isolates what that filter costs as documents grow.
+    Why the retriever filters versions after an unfiltered query (and uses a Chroma filter
+    only for a document selection): the filter's cost grows with the store.
     """
     store = services.store
     snapshot = services.knowledge_base.snapshot()
@@ -115,7 +92,7 @@ def measure_baseline(persist_dir: Path, settings_values: dict[str, Any], questio
     model = own_rss()
     with RssSampler(os.getpid()) as sampler:
         started = time.perf_counter()
-        pipeline = open_baseline(Path(corpus_dir), persist_dir, embeddings, paged=True)
+        pipeline = open_baseline(Path(corpus_dir), persist_dir, embeddings)
         build = pipeline.build()
         if not build.get("reused"):
             raise RuntimeError("the baseline re-indexed the corpus instead of opening the synthetic store")
@@ -164,8 +141,7 @@ def main() -> None:
     if request["kind"] == "baseline":
         result = measure_baseline(*args, corpus_dir=request["corpus_dir"])
     else:
-        result = measure_ours(*args, probe_questions=int(request.get("probe_questions", 20)),
-                              post_filter=bool(request.get("post_filter", False)))
+        result = measure_ours(*args, probe_questions=int(request.get("probe_questions", 20)))
     sys.stdout.write(json.dumps(result) + "\n")
 
 

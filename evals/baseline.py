@@ -158,11 +158,16 @@ class BaselinePipeline:
                                  collection_configuration={"hnsw": {"space": "cosine"}})
         return self._store
 
-    def _stored_chunks(self, store: Any) -> list[Chunk]:
-        result = store.get(include=["documents", "metadatas"])
-        chunks = [_to_chunk(chunk_id, text, meta or {})
-                  for chunk_id, text, meta in zip(result["ids"], result["documents"],
-                                                  result["metadatas"], strict=True)]
+    def _stored_chunks(self, store: Any, page: int = 5000) -> list[Chunk]:
+        """Every stored chunk, read in pages (one unpaged `get()` fails beyond ~32k chunks)."""
+        chunks: list[Chunk] = []
+        while True:
+            result = store.get(include=["documents", "metadatas"], limit=page, offset=len(chunks))
+            if not result["ids"]:
+                break
+            chunks.extend(_to_chunk(chunk_id, text, meta or {})
+                          for chunk_id, text, meta in zip(result["ids"], result["documents"],
+                                                          result["metadatas"], strict=True))
         return sorted(chunks, key=lambda chunk: (chunk.document, chunk.position))
 
     # --- querying -----------------------------------------------------------------------

@@ -5,7 +5,9 @@ Kept apart from the chunker so that readers (search, answers) need not import th
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -63,3 +65,12 @@ class Chunk:
 def chunk_id(document: str, version: str, position: int) -> str:
     """Ids carry the version, so old and new chunks of a document never collide."""
     return f"{document}@{version[:16]}#{position}"
+
+
+def file_sha256(path: Path) -> str:
+    """The document version: the sha256 of its bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 
 from assistant.errors import DocumentError
+from ingest.models import file_sha256  # noqa: F401 - the version of a PDF file, re-exported
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 # A page with fewer visible characters than this counts as having no text layer.
@@ -33,15 +34,6 @@ class RawDocument:
     @property
     def page_count(self) -> int:
         return len(self.pages)
-
-
-def file_sha256(path: Path) -> str:
-    """The document version: the sha256 of its bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_pdf(path: Path) -> RawDocument:

@@ -14,18 +14,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
 from assistant.errors import DocumentError
-from ingest.chunk import chunk_document
-from ingest.clean import clean_document
-from ingest.models import Chunk
-from ingest.pdf import RawDocument, file_sha256, read_pdf
+from ingest.models import Chunk, file_sha256
 from vectorstore.chroma import DocumentRecord
-from vectorstore.embeddings import E5Embeddings
 from vectorstore.knowledge_base import KnowledgeBase
+
+if TYPE_CHECKING:
+    from ingest.pdf import RawDocument
+    from vectorstore.embeddings import E5Embeddings
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,8 @@ class Ingestor:
         try:
             if previous is not None and previous.version == file_sha256(path):
                 return FileOutcome(path.name, "unchanged", pages=previous.pages, chunks=previous.chunks)
+            from ingest.pdf import read_pdf  # PDF, cleaning and chunking load only when needed
+
             document = read_pdf(path)
         except DocumentError as exc:
             log.warning("skipped %s: %s", exc.file, exc.reason)
@@ -201,6 +203,9 @@ class Ingestor:
 
     def prepare(self, document: RawDocument) -> list[Chunk]:
         """Clean and chunk a read document; a document with no usable text is an error."""
+        from ingest.chunk import chunk_document
+        from ingest.clean import clean_document
+
         blocks = clean_document(document.pages)
         chunks = chunk_document(document, blocks, self.chunk_tokens, self.chunk_overlap)
         if not chunks:
