@@ -95,14 +95,17 @@ class _FakeChroma:
         start = offset or 0
         ids = [f"c{i}" for i in range(start, min(self.count, start + limit))]
         self.calls.append((start, len(ids)))
-        return {"ids": ids, "documents": [f"text {i}" for i in ids], "metadatas": [{"n": i} for i in ids]}
+        return {"ids": ids, "documents": [f"text {i}" for i in ids],
+                "metadatas": [{"source": "a.pdf", "page": 0} for _ in ids]}
 
 
-def test_paged_reads_merge_every_page_in_order() -> None:
-    from bench.baseline_bench import _PagedReads
+def test_baseline_reads_a_large_store_in_pages() -> None:
+    from pathlib import Path
+
+    from evals.baseline import BaselinePipeline
 
     fake = _FakeChroma(12_345)
-    merged = _PagedReads(fake, page=5000).get(include=["documents", "metadatas"])
-    assert merged["ids"] == [f"c{i}" for i in range(12_345)]
-    assert len(merged["documents"]) == len(merged["metadatas"]) == 12_345
+    pipeline = BaselinePipeline(Path("corpus"), Path("persist"), embeddings=None)  # type: ignore[arg-type]
+    chunks = pipeline._stored_chunks(fake, page=5000)
+    assert len(chunks) == 12_345 and len({chunk.id for chunk in chunks}) == 12_345
     assert fake.calls == [(0, 5000), (5000, 5000), (10_000, 2345), (12_345, 0)]
