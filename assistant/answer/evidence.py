@@ -1,7 +1,7 @@
 """Score the sentences of retrieved passages against a question.
 
-Shared by the extractive answerer (which sentences to quote), the refusal policy (is there
-any evidence at all?) and the LLM answerer (which sentences of a cited source to quote).
+Shared by the extractive answerer (which sentences to quote) and the LLM answerer (which
+sentences of a cited source to quote); the refusal policy uses the weighted question words.
 A sentence's score combines how much of the question's weighted terms it covers (IDF from
 the keyword index, stems and compound parts) with how well its passage ranked.
 """
@@ -144,7 +144,3 @@ def _shape_factor(text: str) -> float:
     if words > 70:
         factor *= 0.8
     return factor
-
-
-def best_coverage(sentences: list[ScoredSentence]) -> float:
-    return max((sentence.coverage for sentence in sentences), default=0.0)
