@@ -74,4 +74,4 @@ def test_no_overlap_with_the_question_means_no_answer_and_low_evidence() -> None
     assert RefusalPolicy(min_evidence=(weak + strong) / 2).refuses(weak)
     assert not RefusalPolicy(min_evidence=(weak + strong) / 2).refuses(strong)
     english = evidence_score(Query("When was the workshop?", language="en"), evidence.hits, evidence.keyword_index)
-    assert english == max(hit.dense for hit in evidence.hits)  # no vocabulary penalty for English
+    assert english > max(hit.dense for hit in evidence.hits)  # no vocabulary penalty, a cross-lingual offset
