@@ -16,7 +16,7 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,25 +110,37 @@ class KnowledgeBase:
         return (index_directory(self.keyword_dir, fingerprint) / "meta.json").exists()
 
     def invalidate(self) -> None:
-        with self._lock:
-            self._snapshot = None
+        """Re-read the manifest on the next search (the old snapshot serves until then)."""
+        current = self._snapshot
+        if current is not None:
+            self._snapshot = replace(current, taken_at=float("-inf"))
 
     # --- reading ------------------------------------------------------------------------
     def snapshot(self, force: bool = False) -> Snapshot:
-        """The current manifest and keyword index, re-read at most every `refresh_seconds`."""
-        with self._lock:
-            current = self._snapshot
-            fresh = current is not None and time.monotonic() - current.taken_at < self.refresh_seconds
-            if fresh and not force:
-                return current  # type: ignore[return-value]
-            documents = self.store.documents()
-            fingerprint = manifest_fingerprint(documents)
-            if current is not None and current.keyword.fingerprint == fingerprint:
-                keyword = current.keyword
-            else:
-                keyword = self._keyword_index(documents, fingerprint)
-            self._snapshot = Snapshot(documents, keyword)
-            return self._snapshot
+        """The current manifest and keyword index, re-read at most every `refresh_seconds`.
+
+        Building a keyword index for a new manifest can take a while on a large store; one
+        thread builds it while the others keep answering from the previous snapshot.
+        """
+        current = self._snapshot
+        if current is not None and not force and time.monotonic() - current.taken_at < self.refresh_seconds:
+            return current
+        documents = self.store.documents()
+        fingerprint = manifest_fingerprint(documents)
+        if current is not None and current.keyword.fingerprint == fingerprint:
+            snapshot = Snapshot(documents, current.keyword)
+        else:
+            if not self._lock.acquire(blocking=current is None or force):
+                return current  # type: ignore[return-value]  # another thread is building
+            try:
+                latest = self._snapshot
+                keyword = (latest.keyword if latest is not None and latest.keyword.fingerprint == fingerprint
+                           else self._keyword_index(documents, fingerprint))
+            finally:
+                self._lock.release()
+            snapshot = Snapshot(documents, keyword)
+        self._snapshot = snapshot
+        return snapshot
 
     def _keyword_index(self, documents: list[DocumentRecord], fingerprint: str) -> KeywordIndex:
         index = KeywordIndex.load(self.keyword_dir, fingerprint)
