@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ingest.sentences import ends_sentence
+
 BlockKind = Literal["heading", "paragraph", "item", "caption", "footnote"]
 
 
@@ -395,12 +397,33 @@ def _split_footnotes(lines: list[str], profile: DocumentProfile) -> tuple[list[s
                 text = join_lines(text, last, profile)
                 index += 1
                 extra += 1
+            body_interrupted = not kept or not _FINAL_STOP.search(kept[-1])
+            resumes = _body_resumes_at(lines, index - 1, profile) if body_interrupted else None
+            while resumes is not None and index < resumes:
+                text = join_lines(text, lines[index], profile)
+                index += 1
             if not _CREDIT.match(text):  # a footnote that only names a source is a credit
                 footnotes.append(text)
             continue
         kept.append(lines[index])
         index += 1
     return kept, footnotes
+
+
+def _body_resumes_at(lines: list[str], last: int, profile: DocumentProfile, reach: int = 24) -> int | None:
+    """Where the body goes on after a footnote printed in the middle of it, if it is clear.
+
+    pypdf keeps content-stream order, so a footnote can sit between two halves of a body
+    sentence and run over several sentences of its own. No sentence opens in lowercase: a
+    lowercase line right after a finished sentence is the interrupted body going on.
+    """
+    for index in range(last + 1, min(len(lines), last + 1 + reach)):
+        match = _FOOTNOTE_LINE.match(lines[index])
+        if match and int(match.group(1)) in profile.footnote_numbers:
+            return None
+        if _opens_lowercase(lines[index]) and ends_sentence(lines[index - 1]):
+            return index
+    return None
 
 
 def _strip_footnote_markers(text: str, profile: DocumentProfile) -> str:

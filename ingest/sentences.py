@@ -73,6 +73,14 @@ def _line_spans(line: str) -> list[tuple[int, int]]:
     return spans
 
 
+def ends_sentence(line: str) -> bool:
+    """Does the line end a sentence ("erhoben." yes, "bzw." and "z. B." no)?"""
+    line = line.rstrip()
+    if not line or line[-1] not in ".!?…":
+        return False
+    return _is_sentence_end(line, len(line) - 1, len(line))
+
+
 def _is_sentence_end(line: str, dot: int, end: int) -> bool:
     if line[dot] != ".":
         return True  # "!", "?" and "…" always end a sentence

@@ -10,11 +10,8 @@ with SIGTERM, one with SIGKILL (a crash); questions keep arriving all the time.
 from __future__ import annotations
 
 import signal
-import threading
 import time
-from collections import Counter
 from pathlib import Path
-from typing import Self
 
 import httpx
 import pytest
@@ -24,6 +21,7 @@ from tests.e2e.test_api import assert_error
 from tests.reliability.conftest import ChromaProcess, fresh_services, record_result
 from tests.support.pdfs import write_pdf
 from tests.support.server import start_server
+from tests.support.traffic import BackgroundQuestions
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
 
@@ -31,36 +29,11 @@ QUESTION = "Wann eröffnete die Stadt Quellbrunn den Zukunftshafen?"
 OTHER_QUESTION = "Wie viele Ladepunkte betreibt das Stadtwerk Lindenau?"
 
 
-class Traffic:
-    """Asks a question again and again in the background and counts the status codes."""
+class Traffic(BackgroundQuestions):
+    """The question again and again; 503 while Chroma is down is expected, anything else is not."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.statuses: Counter[int] = Counter()
-        self.problems: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=120)
-
-    def _loop(self) -> None:
-        with httpx.Client(base_url=self.url, timeout=120) as http:
-            while not self._stop.is_set():
-                try:
-                    response = http.post("/v1/ask", json={"question": QUESTION})
-                except httpx.HTTPError as exc:
-                    self.problems.append(f"{type(exc).__name__}: {exc}")
-                    continue
-                self.statuses[response.status_code] += 1
-                if response.status_code not in (200, 503):
-                    self.problems.append(f"{response.status_code}: {response.text[:200]}")
-                time.sleep(0.05)
+        super().__init__(url, QUESTION, accepted=(200, 503))
 
 
 def _wait_until(condition: object, what: str, timeout: float = 60.0) -> None:

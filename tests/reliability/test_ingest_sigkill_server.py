@@ -18,12 +18,10 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Self
+from typing import Any
 
 import httpx
 import pytest
@@ -33,6 +31,7 @@ from tests.conftest import ROOT
 from tests.reliability.conftest import ChromaProcess, fresh_services, record_result
 from tests.support.pdfs import write_pdf
 from tests.support.server import start_server
+from tests.support.traffic import BackgroundQuestions
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
 
@@ -73,46 +72,22 @@ def _start_ingest(data_dir: Path, chroma_url: str, folder: Path) -> subprocess.P
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-class Readers:
+class Readers(BackgroundQuestions):
     """Questions over HTTP in a loop; counts statuses and answers that mix two versions of a document."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.statuses: Counter[int] = Counter()
-        self.problems: list[str] = []
+        super().__init__(url, QUESTION, pause_s=0.1)  # steady traffic, leaving CPU to the ingest
         self.rounds_seen: set[str] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=120)
-
-    def _loop(self) -> None:
-        with httpx.Client(base_url=self.url, timeout=120) as http:
-            while not self._stop.is_set():
-                try:
-                    response = http.post("/v1/ask", json={"question": QUESTION})
-                except httpx.HTTPError as exc:
-                    self.problems.append(f"{type(exc).__name__}: {exc}")
-                    continue
-                self.statuses[response.status_code] += 1
-                if response.status_code != 200:
-                    self.problems.append(f"{response.status_code}: {response.text[:200]}")
-                    continue
-                rounds: dict[str, set[str]] = {}
-                for citation in response.json()["citations"]:
-                    found = set(re.findall(r"Runde (Alpha|Beta|Gamma|Delta)", citation["quote"]))
-                    rounds.setdefault(citation["document"], set()).update(found)
-                for document, seen in rounds.items():
-                    self.rounds_seen |= seen
-                    if len(seen) > 1:
-                        self.problems.append(f"{document} mixes rounds {sorted(seen)}")
-                time.sleep(0.1)  # steady traffic, leaving CPU to the ingest
+    def check_answer(self, answer: dict[str, Any]) -> None:
+        rounds: dict[str, set[str]] = {}
+        for citation in answer["citations"]:
+            found = set(re.findall(r"Runde (Alpha|Beta|Gamma|Delta)", citation["quote"]))
+            rounds.setdefault(citation["document"], set()).update(found)
+        for document, seen in rounds.items():
+            self.rounds_seen |= seen
+            if len(seen) > 1:
+                self.problems.append(f"{document} mixes rounds {sorted(seen)}")
 
 
 def _assert_published_versions_complete(services: Services) -> dict[str, str]:

@@ -129,3 +129,30 @@ def test_glued_original_page_number_running_head_is_dropped() -> None:
     blocks = clean_document([_page(1, body), _page(2, ["Text."]), _page(3, ["Text."])])
     assert any("Ergänzt wird es durch Workshops." in block.text for block in blocks)
     assert not any("Informieren, bilden" in block.text for block in blocks)
+
+
+
+def test_a_footnote_of_several_sentences_amid_the_body_is_taken_out_whole() -> None:
+    # pypdf puts a footnote where the content stream has it: between two halves of a body
+    # sentence, wrapped, with full stops of its own; the body goes on in lowercase.
+    first = [
+        "Das Programm1 hat drei Ziele. Die Kommunen2 setzen sie um.",
+        "1 Programm meint das Förderprogramm.",
+        "2 Gemeint sind alle Kommunen.",
+    ]
+    second = [
+        "Das Verständnis3 für",
+        "3 Gemeint sind Städte. Auch",
+        "Landkreise zählen dazu.",
+        "Ebenso Gemeinden. Das gilt",
+        "für alle Staffeln.",
+        "die Ziele wächst mit jedem Projekt.",
+        "Mehr folgt im nächsten Kapitel.",
+    ]
+    blocks = clean_document([_page(1, first), _page(2, second), _page(3, ["Text."])])
+    running = " ".join(block.text for block in blocks if block.kind != "footnote")
+    footnotes = [block.text for block in blocks if block.kind == "footnote"]
+    assert "Das Verständnis für die Ziele wächst mit jedem Projekt." in running
+    assert "Landkreise" not in running and "Staffeln" not in running
+    assert "Gemeint sind Städte. Auch Landkreise zählen dazu. Ebenso Gemeinden. Das gilt für alle Staffeln." \
+        in footnotes
