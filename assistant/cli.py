@@ -213,16 +213,21 @@ def _print_sources(result: Any) -> None:
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Bind address (default: settings)")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default: settings)")] = None,
-    ingest_if_empty: Annotated[bool, typer.Option("--ingest-if-empty/--no-ingest", help="Ingest the corpus first when the store is empty")] = True,
+    ingest_if_empty: Annotated[bool, typer.Option("--ingest-if-empty/--no-ingest", help="Ingest the corpus first when the store is empty or was processed by an older version")] = True,
 ) -> None:
     """Run the HTTP API, the chat UI (/ui) and the widget with uvicorn."""
     import uvicorn
 
+    from ingest.models import is_current_version
+
     config = settings()
     parts = services()
     try:
-        if ingest_if_empty and not parts.store.documents():
-            err_console.print(f"Speicher leer – nehme {config.corpus_dir} auf …")
+        stored = parts.store.documents() if ingest_if_empty else []
+        outdated = [record.file for record in stored if not is_current_version(record.version)]
+        if ingest_if_empty and (not stored or outdated):
+            reason = "Speicher leer" if not stored else f"{len(outdated)} Dokument(e) älter aufbereitet"
+            err_console.print(f"{reason} – nehme {config.corpus_dir} auf …")
             report = parts.ingestor.ingest([config.corpus_dir])
             for failure in report.failed:
                 err_console.print(f"[yellow]übersprungen:[/yellow] {failure.file}: {failure.reason}")

@@ -169,7 +169,7 @@ def chunk_document(document: RawDocument, blocks: list[Block], chunk_tokens: int
         page, page_end, section, breaks = layout.locate(start, start + len(text))
         position = len(chunks)
         chunks.append(Chunk(
-            id=chunk_id(document.file, document.sha256, position),
+            id=chunk_id(document.file, document.version, position),
             text=text,
             document=document.file,
             title=document.title,
@@ -180,7 +180,7 @@ def chunk_document(document: RawDocument, blocks: list[Block], chunk_tokens: int
             section=section[:200],
             position=position,
             hash=hashlib.sha256(text.encode()).hexdigest()[:16],
-            version=document.sha256,
+            version=document.version,
             tokens=tokens,
             page_breaks=breaks,
         ))

@@ -62,9 +62,25 @@ class Chunk:
         return f"S. {self.page}" if self.page == self.page_end else f"S. {self.page}–{self.page_end}"
 
 
+# What a PDF becomes depends on the bytes and on how they are processed. Bump this when a
+# change to reading, cleaning or chunking changes the chunks: every stored document then
+# counts as changed and the next ingest re-processes it under the usual write protocol.
+PROCESSING_REVISION = 2
+
+
+def document_version(sha256: str) -> str:
+    """The version readers trust: the file's sha256 as processed by this revision ("r2-3fa4…")."""
+    return f"r{PROCESSING_REVISION}-{sha256}"
+
+
+def is_current_version(version: str) -> bool:
+    """Was this stored version made by the current processing revision?"""
+    return version.startswith(f"r{PROCESSING_REVISION}-")
+
+
 def chunk_id(document: str, version: str, position: int) -> str:
     """Ids carry the version, so old and new chunks of a document never collide."""
-    return f"{document}@{version[:16]}#{position}"
+    return f"{document}@{version[:20]}#{position}"
 
 
 def file_sha256(path: Path) -> str:

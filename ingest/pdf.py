@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 
 from assistant.errors import DocumentError
-from ingest.models import file_sha256  # noqa: F401 - the version of a PDF file, re-exported
+from ingest.models import document_version, file_sha256  # noqa: F401 - file_sha256 re-exported
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 # A page with fewer visible characters than this counts as having no text layer.
@@ -34,6 +34,10 @@ class RawDocument:
     @property
     def page_count(self) -> int:
         return len(self.pages)
+
+    @property
+    def version(self) -> str:
+        return document_version(self.sha256)
 
 
 def read_pdf(path: Path) -> RawDocument:

@@ -1,6 +1,7 @@
 """Ingest runs: which files are new, changed, unchanged, gone or broken, and the work for each.
 
-An unchanged file (same sha256 as the manifest's version) costs one hash and no embedding.
+An unchanged file (same sha256 and processing revision as the manifest's version) costs one
+hash and no embedding; a new processing revision re-processes every file.
 A broken file is reported with a plain reason and skipped; the others are ingested.
 Runs are serialised by a lock file in the data directory.
 """
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import numpy as np
 
 from assistant.errors import DocumentError
-from ingest.models import Chunk, file_sha256
+from ingest.models import Chunk, document_version, file_sha256
 from vectorstore.chroma import DocumentRecord
 from vectorstore.knowledge_base import KnowledgeBase
 
@@ -167,7 +168,7 @@ class Ingestor:
                      progress: IngestProgress) -> FileOutcome:
         previous = published.get(path.name)
         try:
-            if previous is not None and previous.version == file_sha256(path):
+            if previous is not None and previous.version == document_version(file_sha256(path)):
                 return FileOutcome(path.name, "unchanged", pages=previous.pages, chunks=previous.chunks)
             from ingest.pdf import read_pdf  # PDF, cleaning and chunking load only when needed
 

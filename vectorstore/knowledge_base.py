@@ -77,7 +77,7 @@ class KnowledgeBase:
         self.store.add_chunks(chunks, vectors)
         record = DocumentRecord(
             file=document.file,
-            version=document.sha256,
+            version=document.version,
             title=document.title,
             publisher=document.publisher,
             year=document.year,
@@ -86,7 +86,7 @@ class KnowledgeBase:
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self.store.publish(record, _mean_vector(vectors))
-        self.store.delete_chunks_except(document.file, document.sha256)
+        self.store.delete_chunks_except(document.file, document.version)
         self.invalidate()
         return record
 

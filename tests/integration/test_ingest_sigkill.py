@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
+from ingest.models import document_version
 from ingest.pdf import file_sha256
 from tests.support.pdfs import sample_pages, write_pdf
 
@@ -69,7 +70,7 @@ def test_sigkill_at_several_points_then_complete(small_settings: Settings, tmp_p
     for round_number, delay in enumerate(KILL_AFTER_SECONDS):
         _write_corpus(folder, round_number)
         for pdf in folder.glob("*.pdf"):
-            versions_seen.setdefault(pdf.name, set()).add(file_sha256(pdf))
+            versions_seen.setdefault(pdf.name, set()).add(document_version(file_sha256(pdf)))
         process = _start_ingest(small_settings, folder)
         time.sleep(delay)
         if process.poll() is None:
@@ -82,4 +83,4 @@ def test_sigkill_at_several_points_then_complete(small_settings: Settings, tmp_p
     final = _start_ingest(small_settings, folder)
     assert final.wait(timeout=600) == 0
     published = _assert_consistent(small_settings, versions_seen)
-    assert published == {pdf.name: file_sha256(pdf) for pdf in folder.glob("*.pdf")}
+    assert published == {pdf.name: document_version(file_sha256(pdf)) for pdf in folder.glob("*.pdf")}

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+import ingest.models
 from assistant.settings import Settings
 from assistant.wiring import Services
+from ingest.models import is_current_version
 from tests.support.pdfs import encrypted_pdf, image_only_pdf, pdf_bytes, sample_pages, write_pdf
 
 pytestmark = pytest.mark.integration
@@ -51,6 +53,28 @@ def test_add_update_and_prune(small_settings: Settings, tmp_path: Path) -> None:
     assert _chunks_of(services, "b.pdf") == []
     assert services.store.count_chunks() == len(new_a)
 
+
+
+def test_a_new_processing_revision_reprocesses_unchanged_files(
+        small_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an upgrade that changes cleaning or chunking, the same bytes count as changed."""
+    corpus = tmp_path / "pdfs"
+    corpus.mkdir()
+    write_pdf(corpus / "a.pdf", sample_pages("Verstetigung", 2), title="Bericht A")
+    services = Services(small_settings)
+    monkeypatch.setattr(ingest.models, "PROCESSING_REVISION", 1)  # as an older release stored it
+    assert services.ingestor.ingest([corpus]).to_json()["added"] == 1
+    old = _chunks_of(services, "a.pdf")
+    assert {chunk.version[:3] for chunk in old} == {"r1-"}
+    monkeypatch.undo()
+
+    assert services.ingestor.ingest([corpus]).to_json()["updated"] == 1
+    new = _chunks_of(services, "a.pdf")
+    [record] = services.store.documents()
+    assert is_current_version(record.version) and {chunk.version for chunk in new} == {record.version}
+    assert [chunk.text for chunk in new] == [chunk.text for chunk in old]  # same bytes, same processing here
+    assert services.store.count_chunks() == len(new) == record.chunks  # no chunk of the old revision left
+    assert services.ingestor.ingest([corpus]).to_json()["unchanged"] == 1
 
 def test_broken_files_are_reported_and_the_rest_is_ingested(small_settings: Settings, tmp_path: Path) -> None:
     corpus = tmp_path / "mixed"

@@ -27,6 +27,7 @@ import httpx
 import pytest
 
 from assistant.wiring import Services
+from ingest.models import document_version
 from tests.conftest import ROOT
 from tests.reliability.conftest import ChromaProcess, fresh_services, record_result
 from tests.support.pdfs import write_pdf
@@ -57,11 +58,11 @@ def _pages(index: int, round_number: int) -> list[list[str]]:
 
 
 def _write_round(folder: Path, round_number: int) -> dict[str, str]:
-    """The three reports as of `round_number`; returns file -> version (sha256)."""
+    """The three reports as of `round_number`; returns file -> the version the store will give it."""
     versions = {}
     for index in range(DOCUMENTS):
         path = write_pdf(folder / f"bericht-{index}.pdf", _pages(index, round_number), title=f"Bericht {index}")
-        versions[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        versions[path.name] = document_version(hashlib.sha256(path.read_bytes()).hexdigest())
     return versions
 
 

@@ -6,7 +6,7 @@ import re
 
 from ingest.chunk import chunk_document, count_tokens
 from ingest.clean import Block
-from ingest.models import Chunk
+from ingest.models import PROCESSING_REVISION, Chunk
 from ingest.pdf import RawDocument
 
 
@@ -40,7 +40,9 @@ def test_chunks_respect_the_token_limit_and_end_at_sentences() -> None:
 
 def test_chunks_carry_versioned_ids_pages_and_sections() -> None:
     chunks = chunk_document(_document(), _blocks(), chunk_tokens=120, overlap_tokens=20)
-    assert chunks[0].id == f"bericht.pdf@{'ab' * 8}#0"
+    version = f"r{PROCESSING_REVISION}-{'ab' * 32}"
+    assert chunks[0].id == f"bericht.pdf@{version[:20]}#0"
+    assert {chunk.version for chunk in chunks} == {version}
     assert [chunk.position for chunk in chunks] == list(range(len(chunks)))
     assert chunks[0].section == "1 Einleitung" and chunks[0].page == 1
     verstetigung = [chunk for chunk in chunks if "Verstetigung beginnt" in chunk.text]
