@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 VARIANTS = ("hybrid", "dense", "keyword", "baseline")
 PRIMARY = "hybrid"
 RETRIEVAL_DEPTH = 5
-SWEEP = [round(step / 200, 3) for step in range(0, 201)]  # evidence scores may cluster: fine steps
+SWEEP = [round(step / 200, 3) for step in range(201)]  # evidence scores may cluster: fine steps
 
 
 # --- running ------------------------------------------------------------------------------

@@ -304,7 +304,7 @@ def _heading_like(line: str, allow_lower: bool = False) -> bool:
 _DANGLING_WORDS = {"der", "die", "das", "den", "dem", "des", "und", "oder", "für", "mit", "von",
                    "zu", "im", "in", "auf", "an", "bei", "ein", "eine", "einer", "einem", "eines",
                    "zum", "zur", "sowie", "als", "wie", "aus", "nach", "über", "unter", "durch",
-                   "the", "of", "and", "to", "a", "in", "for", "with"}
+                   "the", "of", "and", "to", "a", "for", "with"}
 
 
 def _dangling(line: str) -> bool:

@@ -15,7 +15,7 @@ _ABBREVIATIONS = {
     "evtl", "ff", "gem", "ggf", "ggü", "gmbh", "hr", "hrsg", "inkl", "insb", "jh", "jhd", "kap",
     "max", "min", "mind", "mio", "mrd", "nr", "prof", "rd", "s", "sog", "st", "std", "str",
     "tab", "tel", "tsd", "usw", "vgl", "vs", "zzgl", "zit", "mill", "mr", "mrs", "no", "e.g",
-    "i.e", "approx", "fig", "hg", "anm", "aufl", "bd", "ca", "d.h",
+    "i.e", "approx", "fig", "hg", "anm", "aufl", "bd", "d.h",
     "u.a", "z.b", "o.ä", "u.ä", "i.d.r", "v.a", "ggfs", "jan", "feb", "apr", "aug", "sept",
     "sep", "okt", "nov", "dez", "mo", "di", "mi", "do", "fr", "sa", "so",
 }
@@ -23,7 +23,7 @@ _ABBREVIATIONS = {
 _SENTENCE_STARTERS = {
     "der", "die", "das", "den", "dem", "des", "ein", "eine", "es", "er", "sie", "wir", "ich",
     "im", "in", "mit", "zudem", "dabei", "damit", "so", "auch", "dies", "diese", "dieser",
-    "insgesamt", "außerdem", "darüber", "hier", "dort", "the", "this", "it", "in",
+    "insgesamt", "außerdem", "darüber", "hier", "dort", "the", "this", "it",
 }
 _BOUNDARY = re.compile(r"[.!?…]+[“”\"»)\]]*(?=\s+[\"„“»(\[•–\-A-ZÄÖÜ0-9])")
 _LAST_TOKEN = re.compile(r"(\S+)$")
