@@ -1,9 +1,13 @@
-"""Free ports and waiting for servers."""
+"""Free ports, waiting for servers, and server processes owned by a test."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
 
 import httpx
 
@@ -26,3 +30,19 @@ def wait_for_http(url: str, timeout: float = 60.0) -> None:
             last = exc
             time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout}s ({last})")
+
+
+@contextmanager
+def serving(args: list[str], ready_url: str, timeout: float = 60.0,
+            output: IO[bytes] | int = subprocess.DEVNULL) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server process, wait until `ready_url` answers, and stop it afterwards."""
+    process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_for_http(ready_url, timeout=timeout)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
