@@ -69,7 +69,7 @@ class KnowledgeBase:
         self.keyword_dir = keyword_dir
         self.refresh_seconds = refresh_seconds
         self._snapshot: Snapshot | None = None
-        self._lock = threading.Lock()
+        self._building = threading.Lock()  # held while a keyword index is built
 
     # --- writing ------------------------------------------------------------------------
     def replace_document(self, document: RawDocument, chunks: list[Chunk], vectors: np.ndarray) -> DocumentRecord:
@@ -123,22 +123,20 @@ class KnowledgeBase:
         thread builds it while the others keep answering from the previous snapshot.
         """
         current = self._snapshot
-        if current is not None and not force and time.monotonic() - current.taken_at < self.refresh_seconds:
-            return current
+        if current is not None and not force:
+            fresh = time.monotonic() - current.taken_at < self.refresh_seconds
+            if fresh or self._building.locked():
+                return current  # fresh, or another thread is building its successor
         documents = self.store.documents()
         fingerprint = manifest_fingerprint(documents)
         if current is not None and current.keyword.fingerprint == fingerprint:
-            snapshot = Snapshot(documents, current.keyword)
+            keyword = current.keyword
         else:
-            if not self._lock.acquire(blocking=current is None or force):
-                return current  # type: ignore[return-value]  # another thread is building
-            try:
+            with self._building:  # one build per manifest; a thread that raced here reuses it
                 latest = self._snapshot
                 keyword = (latest.keyword if latest is not None and latest.keyword.fingerprint == fingerprint
                            else self._keyword_index(documents, fingerprint))
-            finally:
-                self._lock.release()
-            snapshot = Snapshot(documents, keyword)
+        snapshot = Snapshot(documents, keyword)
         self._snapshot = snapshot
         return snapshot
 

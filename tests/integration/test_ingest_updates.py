@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from assistant.settings import Settings
 from assistant.wiring import Services
 from ingest.models import is_current_version
 from tests.support.pdfs import encrypted_pdf, image_only_pdf, pdf_bytes, sample_pages, write_pdf
+from vectorstore.knowledge_base import KnowledgeBase
 
 pytestmark = pytest.mark.integration
 
@@ -130,3 +132,36 @@ def test_bad_setting_stops_the_cli_naming_the_variable(small_settings: Settings)
                             env=env, timeout=120)
     assert result.returncode == 2
     assert "SMARTCITY_RETRIEVAL_TOP_K" in result.stderr
+
+
+def test_readers_keep_the_previous_snapshot_while_a_new_keyword_index_is_built(
+        small_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replica that notices a new manifest builds its keyword index once; meanwhile it answers."""
+    corpus = tmp_path / "pdfs"
+    corpus.mkdir()
+    write_pdf(corpus / "a.pdf", sample_pages("Verstetigung", 2), title="Bericht A")
+    writer = Services(small_settings)
+    writer.ingestor.ingest([corpus])
+    replica = KnowledgeBase(writer.store, tmp_path / "replica-keyword", refresh_seconds=0)
+    assert [record.file for record in replica.snapshot().documents] == ["a.pdf"]
+
+    write_pdf(corpus / "b.pdf", sample_pages("Beteiligung", 2), title="Bericht B")
+    writer.ingestor.ingest([corpus])
+    building, release = threading.Event(), threading.Event()
+    build = replica._keyword_index
+
+    def slow_build(*args: object) -> object:
+        building.set()
+        release.wait(timeout=30)
+        return build(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(replica, "_keyword_index", slow_build)
+    builder = threading.Thread(target=replica.snapshot)
+    builder.start()
+    assert building.wait(timeout=30)
+    during = replica.snapshot()  # must not wait for the build
+    release.set()
+    builder.join(timeout=30)
+    assert [record.file for record in during.documents] == ["a.pdf"]
+    assert [record.file for record in replica.snapshot().documents] == ["a.pdf", "b.pdf"]
+    assert len(replica.snapshot().keyword.ids) == writer.store.count_chunks()
