@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from assistant.errors import InvalidRequestError
 from assistant.query import Turn
@@ -32,32 +40,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-def _non_empty(value: str, what: str) -> str:
-    if not value.strip():
-        raise ValueError(f"{what} is empty")
-    return value
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""Text that must say something (whitespace alone is empty)."""
 
 
 class HistoryTurn(_Strict):
     role: Literal["user", "assistant"]
-    content: str
-
-    @field_validator("content")
-    @classmethod
-    def _content(cls, value: str) -> str:
-        return _non_empty(value, "history content")
+    content: Text
 
 
 class ExpectedSource(_Strict):
     """A document (and its pages) that a good retrieval should bring up."""
 
-    document: str
+    document: Text
     pages: list[int] = Field(min_length=1)
-
-    @field_validator("document")
-    @classmethod
-    def _document(cls, value: str) -> str:
-        return _non_empty(value, "document")
 
     @field_validator("pages")
     @classmethod
@@ -70,37 +66,22 @@ class ExpectedSource(_Strict):
 class Evidence(_Strict):
     """A passage that answers the question, quoted verbatim from a page."""
 
-    document: str
+    document: Text
     page: int = Field(ge=1)
-    quote: str
-
-    @field_validator("document")
-    @classmethod
-    def _document(cls, value: str) -> str:
-        return _non_empty(value, "document")
-
-    @field_validator("quote")
-    @classmethod
-    def _quote(cls, value: str) -> str:
-        return _non_empty(value, "evidence quote")
+    quote: Text
 
 
 class EvalItem(_Strict):
     """One question with what a correct answer must retrieve and contain."""
 
-    id: str
+    id: Text
     category: Category
-    question: str
+    question: Text
     history: list[HistoryTurn] = Field(default_factory=list)
     expected: list[ExpectedSource] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
     facts: list[list[str]] = Field(default_factory=list)
     reference_answer: str = ""
-
-    @field_validator("id", "question")
-    @classmethod
-    def _text(cls, value: str) -> str:
-        return _non_empty(value, "id/question")
 
     @field_validator("facts")
     @classmethod
