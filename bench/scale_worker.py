@@ -51,11 +51,7 @@ def measure_ours(data_dir: Path, settings_values: dict[str, Any], questions: lis
         "keyword_mib": mib(indexed - model),
         "chroma_mib": mib(end - indexed),
         "dense_probe": dense_probe(services, questions[:probe_questions]) if probe_questions else None,
-        "rss_base_mib": mib(base),
-        "rss_model_mib": mib(model),
-        "rss_end_mib": mib(end),
-        "rss_peak_mib": mib(sampler.peak),
-        "store_mib": mib(end - model),
+        **_memory(base, model, end, sampler.peak),
         "latency": latency,
     }
 
@@ -102,13 +98,15 @@ def measure_baseline(persist_dir: Path, settings_values: dict[str, Any], questio
         end = own_rss()
     return {
         "open_s": round(open_s, 3),
-        "rss_base_mib": mib(base),
-        "rss_model_mib": mib(model),
-        "rss_end_mib": mib(end),
-        "rss_peak_mib": mib(sampler.peak),
-        "store_mib": mib(end - model),
+        **_memory(base, model, end, sampler.peak),
         "latency": latency,
     }
+
+
+def _memory(base: int, model: int, end: int, peak: int) -> dict[str, float]:
+    """RSS at each step (MiB); the store's share is what came after the model was loaded."""
+    return {"rss_base_mib": mib(base), "rss_model_mib": mib(model), "rss_end_mib": mib(end),
+            "rss_peak_mib": mib(peak), "store_mib": mib(end - model)}
 
 
 def measure_embedding(settings_values: dict[str, Any], questions: list[str], repeats: int,
