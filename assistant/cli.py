@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -27,6 +27,9 @@ from assistant.errors import (
     StoreUnavailableError,
 )
 from assistant.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from vectorstore.chroma import DocumentRecord
 
 app = typer.Typer(help="Smart City assistant: cited answers from the programme reports.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -218,15 +221,11 @@ def serve(
     """Run the HTTP API, the chat UI (/ui) and the widget with uvicorn."""
     import uvicorn
 
-    from ingest.models import is_current_version
-
     config = settings()
     parts = services()
     try:
-        stored = parts.store.documents() if ingest_if_empty else []
-        outdated = [record.file for record in stored if not is_current_version(record.version)]
-        if ingest_if_empty and (not stored or outdated):
-            reason = "Speicher leer" if not stored else f"{len(outdated)} Dokument(e) älter aufbereitet"
+        reason = why_ingest_first(parts.store.documents()) if ingest_if_empty else None
+        if reason:
             err_console.print(f"{reason} – nehme {config.corpus_dir} auf …")
             report = parts.ingestor.ingest([config.corpus_dir])
             for failure in report.failed:
@@ -238,6 +237,16 @@ def serve(
     application = create_app(config, services=parts)
     uvicorn.run(application, host=host or config.host, port=port or config.port, log_level="info",
                 proxy_headers=True)
+
+
+def why_ingest_first(stored: list[DocumentRecord]) -> str | None:
+    """Serve ingests the corpus first into an empty store or one processed by an older release."""
+    from ingest.models import is_current_version
+
+    if not stored:
+        return "Speicher leer"
+    outdated = sum(1 for record in stored if not is_current_version(record.version))
+    return f"{outdated} Dokument(e) älter aufbereitet" if outdated else None
 
 
 # --- eval & bench --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import ingest.models
+from assistant.cli import why_ingest_first
 from assistant.settings import Settings
 from assistant.wiring import Services
 from ingest.models import is_current_version
@@ -69,6 +70,7 @@ def test_a_new_processing_revision_reprocesses_unchanged_files(
     old = _chunks_of(services, "a.pdf")
     assert {chunk.version[:3] for chunk in old} == {"r1-"}
     monkeypatch.undo()
+    assert why_ingest_first(services.store.documents()) == "1 Dokument(e) älter aufbereitet"  # serve re-ingests
 
     assert services.ingestor.ingest([corpus]).to_json()["updated"] == 1
     new = _chunks_of(services, "a.pdf")
@@ -77,6 +79,7 @@ def test_a_new_processing_revision_reprocesses_unchanged_files(
     assert [chunk.text for chunk in new] == [chunk.text for chunk in old]  # same bytes, same processing here
     assert services.store.count_chunks() == len(new) == record.chunks  # no chunk of the old revision left
     assert services.ingestor.ingest([corpus]).to_json()["unchanged"] == 1
+    assert why_ingest_first(services.store.documents()) is None
 
 def test_broken_files_are_reported_and_the_rest_is_ingested(small_settings: Settings, tmp_path: Path) -> None:
     corpus = tmp_path / "mixed"
