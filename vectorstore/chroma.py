@@ -149,18 +149,6 @@ class ChromaStore:
         _, documents = self._collections()
         documents.delete(ids=[file])
 
-    @_store_errors
-    def nearest_documents(self, vector: np.ndarray, k: int) -> list[tuple[DocumentRecord, float]]:
-        """Documents whose mean chunk vector is closest to `vector` (further reading)."""
-        _, documents = self._collections()
-        count = documents.count()
-        if count == 0:
-            return []
-        result = documents.query(query_embeddings=vector.reshape(1, -1), n_results=min(k, count),
-                                 include=["metadatas", "distances"])
-        return [(DocumentRecord.from_metadata(meta), 1.0 - float(distance))
-                for meta, distance in zip(result["metadatas"][0], result["distances"][0], strict=True)]
-
     # --- chunks -------------------------------------------------------------------------
     @_store_errors
     def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:

@@ -157,8 +157,9 @@ class KnowledgeBase:
 
 
 def _mean_vector(vectors: np.ndarray) -> np.ndarray:
+    """The manifest entry's vector (Chroma stores one per record): the document's mean direction."""
     if len(vectors) == 0:
-        return np.zeros(1, dtype=np.float32)
+        return np.zeros(vectors.shape[-1] if vectors.ndim == 2 else 1, dtype=np.float32)
     mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
     norm = float(np.linalg.norm(mean))
     return mean / norm if norm else mean
