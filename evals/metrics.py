@@ -301,8 +301,6 @@ MEAN_METRICS = (
     "citation_precision", "cited_sentence_share", "answer_words",
     "judge_correctness", "judge_faithfulness",
 )
-LOWER_IS_BETTER = frozenset({"false_refusal_rate", "latency_p50_ms", "latency_p95_ms",
-                             "wall_p50_ms", "wall_p95_ms"})
 
 
 def aggregate(items: Sequence[dict[str, object]]) -> dict[str, float | int | None]:

@@ -71,7 +71,6 @@ class DocumentProfile:
     vocabulary: Counter[str] = field(default_factory=Counter)  # lower-cased word counts
     lowercase_words: Counter[str] = field(default_factory=Counter)  # words written in lower case
     footnote_numbers: set[int] = field(default_factory=set)
-    credit_prefixes: set[str] = field(default_factory=set)
 
 
 def learn_profile(pages: list[list[str]]) -> DocumentProfile:

@@ -227,14 +227,6 @@ class ChromaStore:
             ids.extend(result["ids"])
             texts.extend(result["documents"])
 
-    @_store_errors
-    def chunk_vectors(self, version: str) -> np.ndarray:
-        """All vectors of one document version (used to rebuild a manifest entry)."""
-        collection, _ = self._collections()
-        result = collection.get(where={"version": version}, include=["embeddings"])
-        embeddings = result["embeddings"]
-        return np.asarray(embeddings, dtype=np.float32) if embeddings is not None else np.zeros((0, 0))
-
     @staticmethod
     def _id_pages(collection: Any, where: dict[str, Any] | None) -> Iterator[list[str]]:
         while True:

@@ -43,7 +43,6 @@ class ScoredSentence:
     `matches` holds, per question word, how far (0..1) this sentence matches it.
     """
 
-    hit_rank: int
     hit: Hit
     span: Span
     coverage: float
@@ -121,7 +120,7 @@ def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex) 
             base = _PRIOR_WEIGHT * prior + (_NUMBER_BONUS if numeric and _DIGIT.search(span.text) else 0.0)
             shape = _shape_factor(span.text)
             score = (_COVERAGE_WEIGHT * coverage + base) * shape
-            previous = ScoredSentence(rank, hit, span, coverage, score, matches)
+            previous = ScoredSentence(hit, span, coverage, score, matches)
             scored.append(previous)
     scored.sort(key=lambda sentence: -sentence.score)
     return scored

@@ -27,10 +27,6 @@ class RateLimiter:
         self.item: RateLimitItem | None = None if rate.strip() == "0" else parse(rate)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    @property
-    def enabled(self) -> bool:
-        return self.item is not None
-
     def check(self, key: str) -> None:
         if self.item is None or self._limiter.hit(self.item, "smartcity", key):
             return
