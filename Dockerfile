@@ -48,6 +48,9 @@ FROM python:3.11-slim
 LABEL org.opencontainers.image.title="smartcity" \
       org.opencontainers.image.description="Cited answers about the German Smart City programmes"
 COPY --from=build /opt/venv /opt/venv
+# Tesseract with German and English models: OCR of scanned PDFs at ingest (optional at run time).
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home smartcity \
     && mkdir -p /data /corpus \
     && chown smartcity:smartcity /data

@@ -1,4 +1,4 @@
-"""The `smartcity` command line: ingest, docs, ask, serve, eval, bench.
+"""The `smartcity` command line: ingest, docs, ask, serve, eval, bench, feedback.
 
 A thin edge: it reads the settings once, takes its parts from `Services`, prints results.
 Exit codes: 0 success, 1 partial failure (e.g. some PDFs failed), 2 usage or configuration
@@ -7,29 +7,24 @@ error, 3 the store or the LLM is unavailable.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from assistant.errors import (
-    InvalidRequestError,
-    LLMUnavailableError,
-    NotFoundError,
-    SettingsError,
-    SmartCityError,
-    StoreMismatchError,
-    StoreUnavailableError,
-)
 from assistant.settings import Settings, load_settings
+from ingest.errors import InvalidRequestError, SettingsError, SmartCityError
 
 if TYPE_CHECKING:
-    from vectorstore.chroma import DocumentRecord
+    from ingest.models import DocumentRecord
 
 app = typer.Typer(help="Smart City assistant: cited answers from the programme reports.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -54,12 +49,9 @@ def services() -> Any:
 
 
 def _fail(exc: SmartCityError) -> typer.Exit:
-    err_console.print(f"[red]Error:[/red] {exc}")
-    if isinstance(exc, SettingsError | InvalidRequestError | NotFoundError | StoreMismatchError):
-        return typer.Exit(2)
-    if isinstance(exc, StoreUnavailableError | LLMUnavailableError):
-        return typer.Exit(3)
-    return typer.Exit(1)
+    """Print the error's detail and exit with the code its class carries."""
+    err_console.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+    return typer.Exit(exc.exit_code)
 
 
 @app.callback()
@@ -116,7 +108,8 @@ class _RichProgress:
 
 @app.command()
 def ingest(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="PDF files or folders (default: the corpus folder)")] = None,
+    paths: Annotated[list[Path] | None,
+                     typer.Argument(help="PDF files or folders (default: the corpus folder)")] = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove documents whose file is gone")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
 ) -> None:
@@ -152,7 +145,7 @@ def ingest(
 def docs(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False) -> None:
     """List the documents in the store."""
     try:
-        records = services().store.documents()
+        records = services().knowledge_base.documents()
     except SmartCityError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -173,8 +166,9 @@ def docs(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] 
 def ask(
     question: Annotated[str, typer.Argument(help="The question, e.g. 'Wie verstetige ich einen Makerspace?'")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON")] = False,
-    document: Annotated[Optional[list[str]], typer.Option("--document", "-d", help="Only search this file (repeatable)")] = None,
-    mode: Annotated[Optional[str], typer.Option(help="extractive or llm (default: settings)")] = None,
+    document: Annotated[list[str] | None,
+                        typer.Option("--document", "-d", help="Only search this file (repeatable)")] = None,
+    mode: Annotated[str | None, typer.Option(help="extractive or llm (default: settings)")] = None,
 ) -> None:
     """Answer one question with citations."""
     try:
@@ -193,8 +187,8 @@ def ask(
         console.print()
     except SmartCityError as exc:
         raise _fail(exc) from None
-    assert result is not None
-    _print_sources(result)
+    if result is not None:
+        _print_sources(result)
 
 
 def _print_sources(result: Any) -> None:
@@ -214,9 +208,11 @@ def _print_sources(result: Any) -> None:
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Bind address (default: settings)")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port (default: settings)")] = None,
-    ingest_if_empty: Annotated[bool, typer.Option("--ingest-if-empty/--no-ingest", help="Ingest the corpus first when the store is empty or was processed by an older version")] = True,
+    host: Annotated[str | None, typer.Option(help="Bind address (default: settings)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: settings)")] = None,
+    ingest_if_empty: Annotated[bool, typer.Option(
+        "--ingest-if-empty/--no-ingest",
+        help="Ingest the corpus first when the store is empty or was processed by an older version")] = True,
 ) -> None:
     """Run the HTTP API, the chat UI (/ui) and the widget with uvicorn."""
     import uvicorn
@@ -224,7 +220,7 @@ def serve(
     config = settings()
     parts = services()
     try:
-        reason = why_ingest_first(parts.store.documents()) if ingest_if_empty else None
+        reason = why_ingest_first(parts.knowledge_base.documents()) if ingest_if_empty else None
         if reason:
             err_console.print(f"{reason} – nehme {config.corpus_dir} auf …")
             report = parts.ingestor.ingest([config.corpus_dir])
@@ -253,10 +249,11 @@ def why_ingest_first(stored: list[DocumentRecord]) -> str | None:
 
 @app.command("eval")
 def evaluate(
-    dataset: Annotated[Optional[Path], typer.Option(help="YAML dataset (default: evals/data/questions.yaml)")] = None,
+    dataset: Annotated[Path | None, typer.Option(help="YAML dataset (default: evals/data/questions.yaml)")] = None,
     mode: Annotated[str, typer.Option(help="extractive or llm")] = "extractive",
-    compare: Annotated[Optional[list[str]], typer.Option("--compare", help="Variants: hybrid, dense, keyword, baseline")] = None,
-    report: Annotated[Optional[Path], typer.Option(help="Report folder (default: <data>/evals)")] = None,
+    compare: Annotated[list[str] | None,
+                       typer.Option("--compare", help="Variants: hybrid, dense, keyword, baseline")] = None,
+    report: Annotated[Path | None, typer.Option(help="Report folder (default: <data>/evals)")] = None,
     gate: Annotated[bool, typer.Option("--gate", help="Exit 1 when a metric is below its threshold")] = False,
     judge: Annotated[bool, typer.Option("--judge", help="Add an LLM-as-judge score (needs an LLM)")] = False,
 ) -> None:
@@ -273,8 +270,9 @@ def evaluate(
 
 @app.command()
 def bench(
-    out: Annotated[Optional[Path], typer.Option(help="Folder for JSON and PNG (default: <data>/bench)")] = None,
-    scale: Annotated[str, typer.Option(help="Synthetic store sizes, e.g. '10000,50000,100000' or '' to skip")] = "10000,50000,100000",
+    out: Annotated[Path | None, typer.Option(help="Folder for JSON and PNG (default: <data>/bench)")] = None,
+    scale: Annotated[str, typer.Option(help="Synthetic store sizes, e.g. '10000,50000,100000' or '' to skip")
+                     ] = "10000,50000,100000",
     quick: Annotated[bool, typer.Option("--quick", help="Fewer repetitions (for a smoke run)")] = False,
 ) -> None:
     """Measure ingest, query latency, HTTP throughput, memory and scale vs. a plain LangChain pipeline."""
@@ -288,8 +286,162 @@ def bench(
     raise typer.Exit(code)
 
 
-def run() -> None:  # pragma: no cover - console entry for `python -m assistant.cli`
-    app()
+# --- feedback ------------------------------------------------------------------------------
+
+feedback_app = typer.Typer(no_args_is_help=False)
+app.add_typer(feedback_app, name="feedback")
+
+_LIST_LIMIT = 20
+DownOption = Annotated[bool, typer.Option("--down", help="Only thumbs down")]
+SinceOption = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+                                                      help="Only feedback given on or after this day (UTC)")]
+SourceOption = Annotated[Literal["ui", "api", "widget"] | None,
+                         typer.Option(help="Only feedback given there: ui, api or widget")]
+
+
+def _feedback_filter(down: bool, since: datetime | None, source: str | None, ids: tuple[int, ...] = ()) -> Any:
+    from assistant.feedback import FeedbackFilter
+
+    return FeedbackFilter(rating="down" if down else None, since=since.date() if since else None,
+                          source=source, ids=ids)
+
+
+@feedback_app.callback(invoke_without_command=True)
+def feedback(
+    ctx: typer.Context,
+    down: DownOption = False,
+    since: SinceOption = None,
+    source: SourceOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first")] = _LIST_LIMIT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print all fields as JSON")] = False,
+) -> None:
+    """List user feedback with its question, answer and sources (newest first); `export` and
+    `to-eval` export it or turn it into eval item drafts."""
+    if ctx.invoked_subcommand is not None:
+        if down or since or source or limit != _LIST_LIMIT or as_json:
+            raise typer.BadParameter(f"put the options after the subcommand: smartcity feedback "
+                                     f"{ctx.invoked_subcommand} [OPTIONS]")
+        return
+    filters = _feedback_filter(down, since, source)
+    try:
+        store = services().feedback
+        records = store.records(filters, limit=limit)
+        total = store.count(filters)
+    except SmartCityError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps([record.to_dict() for record in records], ensure_ascii=False, indent=2))
+        return
+    if not records:
+        err_console.print("Keine Rückmeldungen" + (" mit diesen Filtern." if total or down or since or source
+                                                   else " bisher."))
+        return
+    console.print(_feedback_table(records))
+    console.print(f"{len(records)} von {total} Rückmeldung(en), neueste zuerst; alle Felder: --json", style="dim")
+
+
+def _feedback_table(records: list[Any]) -> Table:
+    from rich.text import Text
+
+    from assistant.feedback import citation_line
+
+    table = Table("Nr.", "Wann", "Wertung", "Von", "Frage · Antwort", "Kommentar", "Quellen", show_lines=True)
+    for record in records:  # user text goes in as Text: never read as rich markup
+        rating = Text("▼ down", style="red") if record.rating == "down" else Text("▲ up", style="green")
+        answer = record.answer if len(record.answer) <= 240 else record.answer[:239] + "…"
+        exchange = Text(record.question, style="bold")
+        if record.history:
+            exchange = Text(f"(nach {len(record.history)} Beiträgen) ", style="dim") + exchange
+        exchange += Text("\n" + ("(abgelehnt) " if record.refused else "") + answer, style="dim")
+        sources = "\n".join(citation_line(citation).split(":", 1)[0] for citation in record.citations)
+        table.add_row(str(record.id), record.created_at[:16].replace("T", " "), rating, Text(record.source),
+                      exchange, Text(record.comment), Text(sources or "–"))
+    return table
+
+
+@feedback_app.command("export")
+def feedback_export(
+    fmt: Annotated[Literal["jsonl", "csv"], typer.Option("--format", "-f", help="jsonl or csv")] = "jsonl",
+    out: Annotated[Path | None, typer.Option(help="File to write (default: standard output)")] = None,
+    down: DownOption = False,
+    since: SinceOption = None,
+    source: SourceOption = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many, newest first (default: all)")
+                     ] = None,
+) -> None:
+    """Export feedback with all fields: JSON lines, or CSV (citations readable and as JSON)."""
+    from assistant.feedback import write_csv, write_jsonl
+
+    write = write_csv if fmt == "csv" else write_jsonl
+    try:
+        records = services().feedback.records(_feedback_filter(down, since, source), limit=limit)
+        if out is None:
+            buffer = io.StringIO()
+            write(records, buffer)
+            typer.echo(buffer.getvalue(), nl=False)
+            return
+        # A BOM lets spreadsheet programs read a CSV's umlauts as UTF-8 (`read_export` skips it).
+        try:
+            with out.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as stream:
+                count = write(records, stream)
+        except OSError as exc:
+            raise InvalidRequestError(f"{out}: cannot be written ({exc.strerror or exc})") from None
+    except SmartCityError as exc:
+        raise _fail(exc) from None
+    err_console.print(f"{count} Rückmeldung(en) nach {out} geschrieben ({fmt}).", highlight=False)
+
+
+@feedback_app.command("to-eval")
+def feedback_to_eval(
+    out: Annotated[Path | None, typer.Option(
+        help="YAML file to add the drafts to, e.g. evals/data/dev/feedback-drafts.yaml (default: print them)")
+    ] = None,
+    down: DownOption = False,
+    since: SinceOption = None,
+    source: SourceOption = None,
+    ids: Annotated[list[str] | None, typer.Option(
+        "--ids", help="Only these feedback ids (column Nr.), e.g. 12,15; repeatable")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many feedback rows, newest first")
+                     ] = None,
+) -> None:
+    """Turn feedback into eval item drafts (one per rated answer) for a maintainer to complete.
+
+    The eval loader rejects a draft until expected, evidence and facts are filled and `todo` is removed.
+    """
+    from assistant.feedback import dump_drafts, eval_drafts, write_drafts
+
+    chosen = _feedback_ids(ids or [])
+    try:
+        records = services().feedback.records(_feedback_filter(down, since, source, chosen), limit=limit)
+        if not records:
+            err_console.print("Keine passenden Rückmeldungen: keine Entwürfe geschrieben.")
+            return
+        drafts = eval_drafts(records)
+        if out is None:
+            typer.echo(dump_drafts(drafts), nl=False)
+            return
+        written = write_drafts(drafts, out)
+    except SmartCityError as exc:
+        raise _fail(exc) from None
+    kept = f"; {len(written.skipped)} schon in der Datei (unverändert)" if written.skipped else ""
+    drafted = "1 Entwurf" if len(written.added) == 1 else f"{len(written.added)} Entwürfe"
+    console.print(f"{drafted} nach {out} geschrieben{kept}.", highlight=False)
+    if written.added:
+        console.print("Ergänzen Sie expected, evidence und facts, prüfen Sie die Kategorie und entfernen Sie "
+                      "`todo`: bis dahin lehnt `smartcity eval` die Datei ab.", markup=False, highlight=False)
+
+
+def _feedback_ids(values: list[str]) -> tuple[int, ...]:
+    chosen: list[int] = []
+    for value in values:
+        for part in value.replace(" ", ",").split(","):
+            if not part:
+                continue
+            if not part.isdigit():
+                raise typer.BadParameter(f"{part!r} is not a feedback id (a number from `smartcity feedback`)",
+                                         param_hint="--ids")
+            chosen.append(int(part))
+    return tuple(dict.fromkeys(chosen))
 
 
 if __name__ == "__main__":  # pragma: no cover

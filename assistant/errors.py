@@ -1,60 +1,54 @@
-"""One error hierarchy for the whole project.
+"""Errors of the answer layer: the LLM endpoint, and questions that break a request limit.
 
-Edges map these to user-facing responses: the CLI prints the message, the API
-turns each class into a status code (see ``assistant.api.errors``).
+The hierarchy's base and the kinds every layer needs are in `ingest.errors`; the store's
+errors in `vectorstore.errors`.
 """
 
 from __future__ import annotations
 
-
-class SmartCityError(Exception):
-    """Base class: every error we raise on purpose derives from it."""
-
-    code = "error"
-
-
-class SettingsError(SmartCityError):
-    """A setting has a bad value; the message names the environment variable."""
-
-    code = "bad_setting"
-
-
-class DocumentError(SmartCityError):
-    """A PDF cannot be ingested (encrypted, corrupt, empty, no text layer, ...)."""
-
-    code = "bad_document"
-
-    def __init__(self, file: str, reason: str) -> None:
-        super().__init__(f"{file}: {reason}")
-        self.file = file
-        self.reason = reason
-
-
-class StoreUnavailableError(SmartCityError):
-    """The vector store (embedded or Chroma server) cannot be reached."""
-
-    code = "store_unavailable"
-
-
-class StoreMismatchError(SmartCityError):
-    """The store was built with another embedding model than the one configured."""
-
-    code = "store_mismatch"
+from ingest.errors import EXIT_UNAVAILABLE, InvalidRequestError, SmartCityError
 
 
 class LLMUnavailableError(SmartCityError):
     """The OpenAI-compatible LLM endpoint is down, slow or answered with an error."""
 
     code = "llm_unavailable"
+    http_status = 503
+    exit_code = EXIT_UNAVAILABLE
+    retry_after_s = 30
+    messages = {
+        "de": "Das Sprachmodell, das die Antworten formuliert, ist gerade nicht erreichbar. "
+              "Bitte versuchen Sie es in einigen Minuten erneut.",
+        "en": "The language model that words the answers is unavailable right now. "
+              "Please try again in a few minutes.",
+    }
 
 
-class InvalidRequestError(SmartCityError):
-    """A request is malformed or exceeds a limit (question length, history, ...)."""
+class EmptyQuestionError(InvalidRequestError):
+    code = "empty_question"
+    messages = {"de": "Bitte geben Sie zuerst eine Frage ein.", "en": "Please enter a question first."}
 
-    code = "invalid_request"
+    def __init__(self) -> None:
+        super().__init__("the question is empty")
 
 
-class NotFoundError(SmartCityError):
-    """A named document (or other resource) does not exist."""
+class QuestionTooLongError(InvalidRequestError):
+    code = "question_too_long"
 
-    code = "not_found"
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"the question has {length} characters; at most {limit} are allowed")
+        self.length = length
+        self.limit = limit
+
+    def user_message(self, language: str = "de") -> str:
+        if language == "en":
+            return f"Your question is too long ({self.length} characters, at most {self.limit}). Please shorten it."
+        return f"Ihre Frage ist mit {self.length} Zeichen zu lang (höchstens {self.limit}). Bitte kürzen Sie sie."
+
+
+class TooManyTurnsError(InvalidRequestError):
+    code = "too_many_turns"
+
+    def __init__(self, turns: int, limit: int) -> None:
+        super().__init__(f"the history has {turns} turns; at most {limit} are allowed "
+                         "(send only the most recent turns)")

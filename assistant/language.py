@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import re
 
-_ENGLISH = frozenset("""
-the a an and or of to in on for with is are was were be been by at as it this that what which
-who whom whose how when where why do does did can could should would will there their they
-from about into many much please tell me give list explain
-""".split())
-_GERMAN = frozenset("""
-der die das und oder ist sind war wurde wurden ein eine einen dem den des im in zu zum zur mit
-für von auf wie wer was wann wo warum welche welcher welches gibt es ich wir sie nicht auch
-dort dabei viele viel bitte kann können soll
-""".split())
+from ingest.lexicon import ENGLISH_MARKER_WORDS as _ENGLISH
+from ingest.lexicon import GERMAN_MARKER_WORDS as _GERMAN
 
 
 def detect_language(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-from assistant.errors import SettingsError
+from ingest.errors import SettingsError
 
 DEFAULT_LANGUAGE = "de"
 

@@ -8,24 +8,16 @@ that a change of topic is not polluted by the previous one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from vectorstore.german import GERMAN_STOPWORDS, QUESTION_WORDS, words
+from ingest.lexicon import FOLLOWUP_OPENER as _FOLLOWUP_OPENER
+from ingest.lexicon import GERMAN_STOPWORDS, QUESTION_WORDS
+from ingest.lexicon import REFERENCE_WORDS as _REFERENCES
+from ingest.sentences import sentence_spans
+from vectorstore.german import words
 
-_FOLLOWUP_OPENER = re.compile(
-    r"^\s*(und|aber|auch|außerdem|zusätzlich|sonst|was ist mit|wie ist es mit|wie steht es|"
-    r"and|but|also|what about|how about)\b",
-    re.I,
-)
-_REFERENCES = frozenset("""
-dort da dabei dafür davon dazu darin darüber daran damit hierfür hierzu hier dies diese dieser
-dieses diesem diesen deren dessen ihr ihre ihren ihrem ihrer sein seine seinen seinem es sie er
-ihn ihm jene jener ebenfalls dasselbe derselbe dieselbe
-there it its they them their this that these those same
-""".split())
 _MAX_CONTEXT_TERMS = 8
 
 
@@ -75,14 +67,36 @@ def is_followup(question: str) -> bool:
 
 
 def resolve_query(question: str, history: Sequence[Turn], language: str = "de") -> Query:
-    """The question, with the key terms of the last user turns when it is a follow-up."""
+    """The question, with the key terms of the last user turns when it is a follow-up.
+
+    Staff often tell their situation first ("Unser Ankerort läuft seit einem Jahr, aber im
+    Programm fehlen Themen. Wie gewinnen wir neue Partner?"): the sentences before the final
+    question become context too, so that retrieval sees them but the question's own words
+    decide which sentences answer.
+    """
+    situation, question = split_situation(question)
     earlier = [turn.content for turn in history if turn.role == "user"][-2:]
-    if not earlier or not is_followup(question):
+    sources = [situation] if situation else []
+    if earlier and is_followup(question):
+        sources += list(reversed(earlier))  # most recent turn first
+    if not sources:
         return Query(question, "", language)
     own = set(content_words(question))
     context: list[str] = []
-    for text in reversed(earlier):  # most recent turn first
+    for text in sources:
         for word in content_words(text):
             if word not in own and word not in context:
                 context.append(word)
     return Query(question, " ".join(context[:_MAX_CONTEXT_TERMS]), language)
+
+
+def split_situation(text: str) -> tuple[str, str]:
+    """(the statements before the final question, the final question) - or ("", text)."""
+    text = text.strip()
+    spans = sentence_spans(text)
+    if len(spans) < 2 or not spans[-1].text.endswith("?") or any(span.text.endswith("?") for span in spans[:-1]):
+        return "", text
+    question = spans[-1].text
+    if len(content_words(question)) < 2:
+        return "", text
+    return text[:spans[-1].start].strip(), question

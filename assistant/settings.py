@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from assistant.errors import SettingsError
+from ingest.errors import SettingsError
 
 ENV_PREFIX = "SMARTCITY_"
 EMBEDDING_MODELS = ("multilingual-e5-small",)
@@ -38,18 +38,27 @@ class IngestSettings(BaseModel):
 class RetrievalSettings(BaseModel):
     """Hybrid search and the refusal threshold."""
 
-    top_k: int = Field(6, ge=1, le=50, description="Passages handed to the answerer")
+    top_k: int = Field(10, ge=1, le=50, description="Passages handed to the answerer")
     candidates: int = Field(40, ge=5, le=500, description="Candidates per retriever before fusion")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant")
     min_evidence: float = Field(
-        0.825,
+        0.83,
         ge=0.0,
         le=1.0,
-        description="Refuse when the best evidence score is below this (calibrated on the eval set)",
+        description="Refuse when the answerability score (passage similarity lowered by what is missing, "
+                    "assistant/answerability.py) is below this; calibrated on the eval set's dev part",
+    )
+    answerability: Literal["model", "similarity"] = Field(
+        "model", description="How passages are scored for the refusal: the fitted model, or the passage "
+                             "similarity alone (for another embedding model, until the model is refitted)"
     )
     merge_neighbours: bool = Field(True, description="Merge adjacent chunks of one passage")
     refresh_seconds: float = Field(
         2.0, ge=0.0, description="How often a reader checks the manifest for new documents"
+    )
+    exact_max_chunks: int = Field(
+        20_000, ge=0, description="Up to this many chunks dense search is exact (vectors in memory); "
+                                  "above it Chroma's approximate HNSW index answers"
     )
 
 
@@ -70,6 +79,8 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(60.0, gt=0)
     temperature: float = Field(0.1, ge=0.0, le=2.0)
     max_tokens: int = Field(512, ge=16)
+    max_sources: int = Field(6, ge=1, le=20, description="Passages put into the prompt (each up to 2,400 "
+                                                          "characters; the context window must hold them)")
     fallback_extractive: bool = Field(
         True, description="Answer extractively when the LLM is unreachable"
     )
@@ -161,6 +172,11 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def write_lock(self) -> Path:
+        """The lock file every writer of the store takes (see `KnowledgeBase.writing`)."""
+        return self.data_dir / "ingest.lock"
 
 
 def _env_name(loc: tuple[object, ...]) -> str:

@@ -121,7 +121,8 @@ def server_rows(server: Mapping[str, Any], section: str = "HTTP server") -> list
     for load in server.get("load", []):
         rows.append(Row(section, f"POST /v1/ask, {load['concurrency']} client{'s' if load['concurrency'] != 1 else ''} "
                              f"({load['requests']} req)",
-                        f"{load['throughput_rps']:.1f} req/s · p50/p95 {fmt_triplet(load['latency_ms'], ('p50', 'p95'))}"
+                        f"{load['throughput_rps']:.1f} req/s · p50/p95 "
+                        f"{fmt_triplet(load['latency_ms'], ('p50', 'p95'))}"
                         f" · {load['errors']} errors", "0 errors", load["errors"] == 0))
     return rows
 

@@ -24,7 +24,6 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from assistant.errors import SmartCityError
 from assistant.settings import Settings
 from assistant.wiring import Services
 from bench.baseline_bench import BaselineMirror, bench_baseline, open_baseline
@@ -39,6 +38,7 @@ from bench.scale import BaselineAtScale, bench_scale, measure_in_worker, write_c
 from bench.server import ServerProcess
 from bench.stats import ratio
 from bench.synthetic import SyntheticCorpus
+from ingest.errors import SmartCityError
 
 # OpenMP environments compared ("as configured" = this process's environment; the
 # embeddings default to OMP_WAIT_POLICY=PASSIVE unless the environment says otherwise).

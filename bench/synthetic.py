@@ -18,9 +18,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from ingest.models import Chunk, chunk_id
+from ingest.models import Chunk, DocumentRecord, chunk_id
 from ingest.sentences import split_sentences
-from vectorstore.chroma import DocumentRecord
 
 # Places named in the corpus, and others they are swapped for.
 CORPUS_PLACES = (

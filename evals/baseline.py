@@ -19,14 +19,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer.extractive import ExtractiveAnswerer
-from assistant.pipeline import Assistant
+from assistant.pipeline import Assistant, Retriever
 from assistant.query import Turn
 from assistant.refusal import RefusalPolicy
+from assistant.settings import RetrievalSettings
 from ingest.chunk import count_tokens
 from ingest.models import Chunk
 from ingest.pdf import file_sha256
 from vectorstore.hybrid import Hit, SearchResult
 from vectorstore.keyword import KeywordIndex
+
+# The same refusal threshold as the assistant's default, so both refuse alike.
+DEFAULT_MIN_EVIDENCE = RetrievalSettings().min_evidence
 
 if TYPE_CHECKING:
     from assistant.answer.types import Answer
@@ -44,7 +48,8 @@ class BaselinePipeline:
 
     def __init__(self, corpus_dir: Path, persist_dir: Path, embeddings: E5Embeddings,
                  chunk_size: int = 1000, chunk_overlap: int = 200, *, top_k: int = 6,
-                 min_evidence: float = 0.62, max_words: int = 120, max_sentences: int = 5) -> None:
+                 min_evidence: float = DEFAULT_MIN_EVIDENCE, max_words: int = 120,
+                 max_sentences: int = 5) -> None:
         self.corpus_dir = corpus_dir
         self.persist_dir = persist_dir
         self.embeddings = embeddings
@@ -171,7 +176,7 @@ class BaselinePipeline:
         return sorted(chunks, key=lambda chunk: (chunk.document, chunk.position))
 
     # --- querying -----------------------------------------------------------------------
-    def search(self, query: str, k: int, documents: list[str] | None = None) -> SearchResult:
+    def search(self, query: str, k: int, documents: Sequence[str] | None = None) -> SearchResult:
         """The `k` most similar chunks as `Hit`s (the similarity is both `fused` and `dense`)."""
         if self._keyword is None:
             self.build()
@@ -188,11 +193,16 @@ class BaselinePipeline:
         return SearchResult(hits, self._keyword, timings)
 
     @property
+    def retriever(self) -> Retriever:
+        """This pipeline's retrieval behind the retriever seam `Assistant` takes."""
+        return _Retriever(self)
+
+    @property
     def assistant(self) -> Assistant:
         """Our `Assistant` over this pipeline's retrieval: same answerer, same refusal policy."""
         if self._assistant is None:
             answerer = ExtractiveAnswerer(max_words=self.max_words, max_sentences=self.max_sentences)
-            self._assistant = Assistant(_Retriever(self), answerer, RefusalPolicy(self.min_evidence),
+            self._assistant = Assistant(self.retriever, answerer, RefusalPolicy(self.min_evidence),
                                         top_k=self.top_k)
         return self._assistant
 
@@ -206,8 +216,9 @@ class _Retriever:
     def __init__(self, pipeline: BaselinePipeline) -> None:
         self.pipeline = pipeline
 
-    def search(self, query: str, k: int, documents: list[str] | None = None) -> SearchResult:
-        return self.pipeline.search(query, k, documents)
+    def search(self, query: str, k: int, documents: Sequence[str] | None = None,
+               focus: Sequence[str] = ()) -> SearchResult:
+        return self.pipeline.search(query, k, documents)  # a plain pipeline looks at the question only
 
 
 def _to_chunk(chunk_id: str, text: str, metadata: dict[str, Any]) -> Chunk:

@@ -13,9 +13,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+
+from assistant.query import content_words
 from ingest.sentences import sentence_spans
-from vectorstore.german import GERMAN_STOPWORDS
 
 # --- normalisation ------------------------------------------------------------------------
 
@@ -47,12 +50,6 @@ def normalize(text: str) -> str:
 def strip_markers(text: str) -> str:
     """The answer without its ``[n]`` citation markers."""
     return _MARKERS.sub("", text)
-
-
-def content_words(text: str) -> list[str]:
-    """Normalised words that carry meaning: no stop words, no one- or two-letter words."""
-    return [word for word in _WORD.findall(normalize(text))
-            if word not in GERMAN_STOPWORDS and (len(word) > 2 or word.isdigit())]
 
 
 # --- retrieval ----------------------------------------------------------------------------
@@ -190,10 +187,10 @@ def cited_sentence_share(answer: str) -> float:
 
 def word_overlap(sentence: str, quote: str) -> float:
     """Share of the sentence's content words that also occur in the quote."""
-    words = set(content_words(sentence))
+    words = set(content_words(normalize(sentence)))
     if not words:
         return 1.0
-    return len(words & set(content_words(quote))) / len(words)
+    return len(words & set(content_words(normalize(quote)))) / len(words)
 
 
 def quoted_from(quote: str, text: str, min_piece: int = 15) -> bool:
@@ -277,15 +274,8 @@ def answer_words(answer: str) -> int:
 # --- aggregation --------------------------------------------------------------------------
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0..100) with linear interpolation; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100.0
-    low, high = math.floor(position), math.ceil(position)
-    if low == high:
-        return float(ordered[low])
-    return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+    """The q-th percentile (0..100, numpy's linear interpolation); None for no values."""
+    return float(np.percentile(values, q)) if len(values) else None
 
 
 def mean(values: Iterable[float | None]) -> float | None:
@@ -297,13 +287,13 @@ def mean(values: Iterable[float | None]) -> float | None:
 MEAN_METRICS = (
     "doc_hit_at_1", "doc_hit_at_5", "doc_mrr", "doc_recall_at_5",
     "page_hit_at_1", "page_hit_at_5", "page_mrr",
-    "evidence_recall", "fact_pass", "fact_recall",
-    "citation_precision", "cited_sentence_share", "answer_words",
+    "evidence_recall", "fact_ceiling", "fact_pass", "fact_recall",
+    "citation_precision", "cited_sentence_share", "answer_words", "partial_marked",
     "judge_correctness", "judge_faithfulness",
 )
 
 
-def aggregate(items: Sequence[dict[str, object]]) -> dict[str, float | int | None]:
+def aggregate(items: Sequence[dict[str, object]]) -> dict[str, Any]:
     """Means of the per-item metrics plus refusal rates and latency percentiles.
 
     Each item is a dict with ``answerable`` (bool), ``refused`` (bool), ``latency_ms``,
@@ -311,9 +301,15 @@ def aggregate(items: Sequence[dict[str, object]]) -> dict[str, float | int | Non
     """
     answerable = [item for item in items if item["answerable"]]
     unanswerable = [item for item in items if not item["answerable"]]
-    result: dict[str, float | int | None] = {"items": len(items)}
+    result: dict[str, Any] = {"items": len(items)}
+    counts: dict[str, int] = {}
     for name in MEAN_METRICS:
-        result[name] = mean(item.get(name) for item in items)  # type: ignore[misc]
+        present = [item.get(name) for item in items if item.get(name) is not None]
+        result[name] = mean(present)  # type: ignore[arg-type]
+        counts[name] = len(present)
+    counts["refusal_accuracy"] = len(unanswerable)
+    counts["false_refusal_rate"] = len(answerable)
+    result["counts"] = counts  # how many items each mean is over (the gate allows one item of slack)
     result["refusal_accuracy"] = mean(float(bool(item["refused"])) for item in unanswerable)
     result["false_refusal_rate"] = mean(float(bool(item["refused"])) for item in answerable)
     latencies = [float(item["latency_ms"]) for item in items if item.get("latency_ms") is not None]
@@ -325,15 +321,18 @@ def aggregate(items: Sequence[dict[str, object]]) -> dict[str, float | int | Non
     return result
 
 
-def aggregate_by_category(items: Sequence[dict[str, object]]) -> dict[str, dict[str, float | int | None]]:
+def aggregate_by_category(items: Sequence[dict[str, object]]) -> dict[str, dict[str, Any]]:
     """``{"overall": ..., "<category>": ...}``, each from `aggregate`."""
+    return {"overall": aggregate(items), **aggregate_by(items, "category")}
+
+
+def aggregate_by(items: Sequence[dict[str, object]], key: str) -> dict[str, dict[str, Any]]:
+    """`aggregate` per value of `key` (items without a value are left out), sorted by value."""
     groups: dict[str, list[dict[str, object]]] = {}
     for item in items:
-        groups.setdefault(str(item["category"]), []).append(item)
-    result = {"overall": aggregate(items)}
-    for category in sorted(groups):
-        result[category] = aggregate(groups[category])
-    return result
+        if item.get(key):
+            groups.setdefault(str(item[key]), []).append(item)
+    return {value: aggregate(groups[value]) for value in sorted(groups)}
 
 
 # --- refusal threshold --------------------------------------------------------------------

@@ -27,11 +27,13 @@ LABELS: dict[str, str] = {
     "page_hit_at_5": "Page hit@5",
     "page_mrr": "Page MRR",
     "evidence_recall": "Evidence recall",
+    "fact_ceiling": "Fact ceiling",
     "fact_pass": "Fact pass",
     "fact_recall": "Fact recall",
     "citation_precision": "Citation precision",
     "cited_sentence_share": "Cited sentences",
     "answer_words": "Answer words",
+    "partial_marked": "Partial marked",
     "refusal_accuracy": "Refusal accuracy",
     "false_refusal_rate": "False refusals (lower=better)",
     "latency_p50_ms": "Latency p50 ms",
@@ -49,6 +51,56 @@ VARIANT_CHART_METRICS = ("doc_hit_at_5", "page_hit_at_5", "page_mrr", "evidence_
 TREND_METRICS = ("page_hit_at_5", "evidence_recall", "fact_pass", "citation_precision",
                  "refusal_accuracy", "false_refusal_rate")
 _TREND_RUNS = 30
+# The dev/test table: the ceiling (every fact in the passages the answerer saw) beside the
+# result tells retrieval losses from answer losses.
+PART_COLUMNS = ("items", "fact_ceiling", "fact_pass", "evidence_recall", "page_hit_at_5", "citation_precision",
+                "refusal_accuracy", "false_refusal_rate", "partial_marked")
+
+
+CONSOLE_PART_COLUMNS = ("items", "fact_ceiling", "fact_pass", "evidence_recall", "refusal_accuracy",
+                        "false_refusal_rate")
+
+
+def part_rows(variant: dict[str, Any], columns: tuple[str, ...] = PART_COLUMNS) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: per category, the `PART_COLUMNS` of each part (dev, test) side by side."""
+    parts = variant.get("parts") or {"dev": {"aggregates": variant["aggregates"]}}
+    names = list(parts)
+    categories: list[str] = []
+    for part in parts.values():
+        categories += [name for name in part["aggregates"] if name not in categories]
+    header = ["Category"] + [f"{part} {LABELS.get(column, column)}" for column in columns for part in names]
+    rows = []
+    for category in categories:
+        row = [category]
+        for column in columns:
+            for part in names:
+                row.append(fmt(parts[part]["aggregates"].get(category, {}).get(column), column))
+        rows.append(row)
+    return header, rows
+
+
+def near_miss_rows(variant: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Refusal accuracy per kind of near miss (what the unanswerable question asks for), per part."""
+    parts = variant.get("parts") or {}
+    kinds = sorted({kind for part in parts.values() for kind in part.get("near_misses", {})})
+    header = ["Near miss", *(f"{part} items / refused" for part in parts)]
+    rows = []
+    for kind in kinds:
+        cells = []
+        for part in parts.values():
+            values = part.get("near_misses", {}).get(kind)
+            cells.append("–" if values is None else f"{values['items']} / {fmt(values['refusal_accuracy'])}")
+        rows.append([kind, *cells])
+    return header, rows
+
+
+def origin_line(variant: dict[str, Any]) -> str:
+    """'dev: 250 items (3 from feedback); test: 130 items' — where the items came from."""
+    pieces = []
+    for name, part in (variant.get("parts") or {}).items():
+        feedback = part.get("origins", {}).get("feedback", 0)
+        pieces.append(f"{name}: {part['items']} items ({feedback} from feedback)")
+    return "; ".join(pieces)
 
 
 def fmt(value: Any, metric: str = "") -> str:
@@ -156,7 +208,17 @@ def render_markdown(run: dict[str, Any]) -> str:
                   [[category, *(fmt(values.get(c), c) for c in CATEGORY_COLUMNS)]
                    for category, values in primary["aggregates"].items()]),
         "",
-        f"## Refusal threshold sweep ({run['primary']})",
+        f"## Dev and test parts ({run['primary']}; gate on {run.get('gate', {}).get('part', 'test')})",
+        "",
+        origin_line(primary),
+        "",
+        _md_table(*part_rows(primary)),
+        "",
+        "## Near misses (unanswerable questions that name things the reports know)",
+        "",
+        _md_table(*near_miss_rows(primary)),
+        "",
+        f"## Refusal threshold sweep ({run['primary']}, dev part)",
         "",
     ]
     best = primary["best_threshold"]
@@ -308,7 +370,8 @@ def render_html(run: dict[str, Any], history: list[dict[str, Any]]) -> str:
     escape = html.escape
     sections = [
         f"<h1>Evaluation {escape(run['run_id'])}</h1>",
-        f"<p>Commit <code>{escape(run['commit'])}</code>, {escape(run['date'])}, mode <code>{escape(run['mode'])}</code>, "
+        f"<p>Commit <code>{escape(run['commit'])}</code>, {escape(run['date'])}, "
+        f"mode <code>{escape(run['mode'])}</code>, "
         f"{run['dataset']['items']} items, min_evidence {run['settings']['min_evidence']}.</p>",
     ]
     gate = run.get("gate", {})
@@ -330,6 +393,12 @@ def render_html(run: dict[str, Any], history: list[dict[str, Any]]) -> str:
         [[escape(category), *(fmt(values.get(c), c) for c in CATEGORY_COLUMNS)]
          for category, values in primary["aggregates"].items()]))
     sections.append(f"<div class=\"chart\">{chart_categories(run)}</div>")
+    sections.append(f"<h2>Dev and test parts ({escape(run['primary'])})</h2><p>{escape(origin_line(primary))}</p>")
+    header, rows = part_rows(primary)
+    sections.append(_html_table(header, [[escape(row[0]), *row[1:]] for row in rows]))
+    sections.append("<h2>Near misses</h2>")
+    header, rows = near_miss_rows(primary)
+    sections.append(_html_table(header, [[escape(row[0]), *row[1:]] for row in rows]))
     sections.append("<h2>Trend across runs</h2>")
     sections.append(f"<div class=\"chart\">{chart_trend(history)}</div>")
     sections.append("<h2>Refusal threshold</h2>")
@@ -387,6 +456,18 @@ def print_console(run: dict[str, Any], console: Console) -> None:
     for category, values in primary["aggregates"].items():
         table.add_row(category, *(fmt(values.get(c), c) for c in columns))
     console.print(table)
+
+    header, rows = part_rows(primary, CONSOLE_PART_COLUMNS)
+    table = Table(*header, title=f"Dev and test parts ({run['primary']}) — {origin_line(primary)}")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    header, rows = near_miss_rows(primary)
+    if rows:
+        table = Table(*header, title="Near misses: refused per kind")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
 
     table = Table("min_evidence", *(f"{name} RA / FRR" for name in variants), title="Refusal threshold sweep")
     for row in _sweep_rows(run):

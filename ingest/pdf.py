@@ -12,12 +12,15 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 
-from assistant.errors import DocumentError
+from ingest.errors import DocumentError
 from ingest.models import document_version, file_sha256  # noqa: F401 - file_sha256 re-exported
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 # A page with fewer visible characters than this counts as having no text layer.
 _MIN_TEXT_CHARS = 20
+PDF_SIGNATURE = b"%PDF-"
+# ISO 32000 lets readers find the signature anywhere in a file's first 1024 bytes.
+_SIGNATURE_WINDOW = 1024
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,19 @@ class RawDocument:
         return document_version(self.sha256)
 
 
+def looks_like_pdf(head: bytes, *, at_start: bool = False) -> bool:
+    """Does `head`, a file's first bytes, carry the PDF signature?
+
+    Reading accepts it anywhere in the first 1024 bytes, as the PDF spec allows (some writers
+    put junk before it). Uploads pass `at_start=True`: bytes before the signature make a
+    polyglot (an HTML page that is also a PDF), which a browser could sniff as HTML when
+    the stored file is served back.
+    """
+    if at_start:
+        return head.startswith(PDF_SIGNATURE)
+    return PDF_SIGNATURE in head[:_SIGNATURE_WINDOW]
+
+
 def read_pdf(path: Path) -> RawDocument:
     """Read `path`; raise `DocumentError` with a plain reason if it cannot be ingested."""
     name = path.name
@@ -54,7 +70,7 @@ def read_pdf_bytes(name: str, data: bytes) -> RawDocument:
     """Like `read_pdf` for bytes already in memory (uploads)."""
     if not data:
         raise DocumentError(name, "empty file (0 bytes)")
-    if b"%PDF-" not in data[:1024]:
+    if not looks_like_pdf(data):
         raise DocumentError(name, "not a PDF (no %PDF header)")
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:

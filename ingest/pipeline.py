@@ -3,30 +3,30 @@
 An unchanged file (same sha256 and processing revision as the manifest's version) costs one
 hash and no embedding; a new processing revision re-processes every file.
 A broken file is reported with a plain reason and skipped; the others are ingested.
-Runs are serialised by a lock file in the data directory.
+Runs are serialised by the store's write lock (`DocumentStore.writing`).
+
+The ingestor knows the store and the embedding model only by the two protocols below, so
+ingest imports nothing from the layers above it; `vectorstore.KnowledgeBase` and
+`vectorstore.embeddings.E5Embeddings` are the real ones, tests pass fakes.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
-from assistant.errors import DocumentError
-from ingest.models import Chunk, document_version, file_sha256
-from vectorstore.chroma import DocumentRecord
-from vectorstore.knowledge_base import KnowledgeBase
+from ingest.errors import DocumentError
+from ingest.models import Chunk, DocumentRecord, document_version, file_sha256
 
 if TYPE_CHECKING:
     from ingest.pdf import RawDocument
-    from vectorstore.embeddings import E5Embeddings
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,27 @@ class IngestReport:
         }
 
 
+class DocumentStore(Protocol):
+    """Where ingested documents go: versioned writes under one lock, and the derived keyword index."""
+
+    def writing(self) -> AbstractContextManager[None]: ...
+    def documents(self) -> list[DocumentRecord]: ...
+    def reconcile(self) -> None: ...
+    def replace_document(self, document: RawDocument, chunks: list[Chunk],
+                         vectors: np.ndarray) -> DocumentRecord: ...
+    def remove_document(self, file: str) -> None: ...
+    def refresh_keyword_index(self) -> object: ...
+    def keyword_index_saved(self) -> bool: ...
+
+
+class PassageEmbedder(Protocol):
+    """What ingest needs of an embedding model: passage vectors, in batches of `batch_size`."""
+
+    batch_size: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
 class IngestProgress(Protocol):
     """What a front end may show while a run goes on (all methods optional to act on)."""
 
@@ -96,9 +117,14 @@ class _Silent:
 
 
 def passage_text(chunk: Chunk) -> str:
-    """What gets embedded: the chunk with its document's short title and section as context."""
+    """What gets embedded: the chunk with its document's short title and section path as context.
+
+    The path ("3 … > 3.3 Verstetigen und absichern > Geschäftsmodelle und Finanzierung") puts
+    the outline into the vector, so a passage is also found by what its chapter is about.
+    """
     short_title = chunk.title.split(" – ")[0]
-    context = f"{short_title} – {chunk.section}" if chunk.section else short_title
+    section = chunk.section_path or chunk.section
+    context = f"{short_title} – {section}" if section else short_title
     return f"{context}\n{chunk.text}"
 
 
@@ -118,8 +144,8 @@ def find_pdfs(paths: Sequence[Path]) -> tuple[list[Path], list[FileOutcome]]:
     unique: dict[str, Path] = {}
     for file in files:
         if file.name in unique and unique[file.name].resolve() != file.resolve():
-            problems.append(FileOutcome(file.name, "failed",
-                                        reason=f"a different file with this name is already given ({unique[file.name]})"))
+            reason = f"a different file with this name is already given ({unique[file.name]})"
+            problems.append(FileOutcome(file.name, "failed", reason=reason))
             continue
         unique[file.name] = file
     return list(unique.values()), problems
@@ -128,13 +154,12 @@ def find_pdfs(paths: Sequence[Path]) -> tuple[list[Path], list[FileOutcome]]:
 class Ingestor:
     """Brings the store in line with a set of PDF files."""
 
-    def __init__(self, knowledge_base: KnowledgeBase, embeddings: E5Embeddings, chunk_tokens: int,
-                 chunk_overlap: int, lock_file: Path) -> None:
+    def __init__(self, knowledge_base: DocumentStore, embeddings: PassageEmbedder, chunk_tokens: int,
+                 chunk_overlap: int) -> None:
         self.knowledge_base = knowledge_base
         self.embeddings = embeddings
         self.chunk_tokens = chunk_tokens
         self.chunk_overlap = chunk_overlap
-        self.lock_file = lock_file
 
     def ingest(self, paths: Sequence[Path], prune: bool = False,
                progress: IngestProgress | None = None) -> IngestReport:
@@ -144,9 +169,9 @@ class Ingestor:
         files, report_outcomes = find_pdfs(paths)
         report = IngestReport(outcomes=list(report_outcomes))
         progress.start(len(files))
-        with self._locked():
+        with self.knowledge_base.writing():
             self.knowledge_base.reconcile()
-            published = {record.file: record for record in self.knowledge_base.store.documents()}
+            published = {record.file: record for record in self.knowledge_base.documents()}
             for path in files:
                 outcome = self._ingest_file(path, published, progress)
                 report.outcomes.append(outcome)
@@ -212,13 +237,3 @@ class Ingestor:
         if not chunks:
             raise DocumentError(document.file, "no usable text after cleaning")
         return chunks
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.lock_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.lock_file.open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)

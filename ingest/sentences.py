@@ -10,21 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ABBREVIATIONS = {
-    "abb", "abs", "allg", "bspw", "bzgl", "bzw", "ca", "chr", "co", "dr", "dt", "ebd", "etc",
-    "evtl", "ff", "gem", "ggf", "ggü", "gmbh", "hr", "hrsg", "inkl", "insb", "jh", "jhd", "kap",
-    "max", "min", "mind", "mio", "mrd", "nr", "prof", "rd", "s", "sog", "st", "std", "str",
-    "tab", "tel", "tsd", "usw", "vgl", "vs", "zzgl", "zit", "mill", "mr", "mrs", "no", "e.g",
-    "i.e", "approx", "fig", "hg", "anm", "aufl", "bd", "d.h",
-    "u.a", "z.b", "o.ä", "u.ä", "i.d.r", "v.a", "ggfs", "jan", "feb", "apr", "aug", "sept",
-    "sep", "okt", "nov", "dez", "mo", "di", "mi", "do", "fr", "sa", "so",
-}
-# Words that open a new sentence after an ordinal-looking number ("... Staffel 3. Die ...").
-_SENTENCE_STARTERS = {
-    "der", "die", "das", "den", "dem", "des", "ein", "eine", "es", "er", "sie", "wir", "ich",
-    "im", "in", "mit", "zudem", "dabei", "damit", "so", "auch", "dies", "diese", "dieser",
-    "insgesamt", "außerdem", "darüber", "hier", "dort", "the", "this", "it",
-}
+from ingest.lexicon import ABBREVIATIONS, SENTENCE_STARTERS
+
 _BOUNDARY = re.compile(r"[.!?…]+[“”\"»)\]]*(?=\s+[\"„“»(\[•–\-A-ZÄÖÜ0-9])")
 _LAST_TOKEN = re.compile(r"(\S+)$")
 
@@ -89,10 +76,10 @@ def _is_sentence_end(line: str, dot: int, end: int) -> bool:
         return False
     token = token_match.group(1).lstrip("(„\"")
     bare = token.lower().rstrip(".")
-    if bare in _ABBREVIATIONS or re.fullmatch(r"[a-zäöüß](\.[a-zäöüß])*", bare, re.I):
+    if bare in ABBREVIATIONS or re.fullmatch(r"[a-zäöüß](\.[a-zäöüß])*", bare, re.I):
         return False  # "z. B.", "u. a.", initials, "Mio."
     if re.fullmatch(r"\d{1,2}", bare):
         following = line[end:].split(maxsplit=1)
         next_word = following[0].lower().strip("„\"") if following else ""
-        return next_word in _SENTENCE_STARTERS  # "25. April" vs "Staffel 3. Die ..."
+        return next_word in SENTENCE_STARTERS  # "25. April" vs "Staffel 3. Die ..."
     return True

@@ -7,20 +7,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.answer.types import Answer
-from assistant.errors import (
-    InvalidRequestError,
-    LLMUnavailableError,
-    NotFoundError,
-    StoreMismatchError,
-    StoreUnavailableError,
-)
 from assistant.query import Turn
+from ingest.errors import InvalidRequestError, NotFoundError, SmartCityError
 from ui.render import (
-    MSG_EMPTY_QUESTION,
     MSG_EMPTY_STORE,
     MSG_FEEDBACK_FAILED,
     MSG_THANKS,
-    MSG_TOO_LONG,
     MSG_UNEXPECTED,
     Rating,
     _notice_message,
@@ -34,7 +26,7 @@ from ui.render import (
 if TYPE_CHECKING:
     from assistant.settings import Settings
     from assistant.wiring import Services
-    from vectorstore.chroma import DocumentRecord
+    from ingest.models import DocumentRecord
 
 log = logging.getLogger(__name__)
 
@@ -70,19 +62,17 @@ class ChatController:
         """The indexed documents, and a notice when there are none or the store is down."""
         try:
             records = list(self.services.knowledge_base.snapshot().documents)
-        except (StoreUnavailableError, StoreMismatchError) as exc:
+        except SmartCityError as exc:  # the store is down or does not match the settings
             return [], render_notice(error_message(exc), "error")
         return records, "" if records else render_notice(MSG_EMPTY_STORE, "info")
 
     # asking
     def check_question(self, question: str) -> str:
         """An error notice for a question that cannot be sent, else ''."""
-        text = question.strip()
-        if not text:
-            return render_notice(MSG_EMPTY_QUESTION, "info")
-        if len(text) > self.settings.max_question_chars:
-            message = MSG_TOO_LONG.format(length=len(text), limit=self.settings.max_question_chars)
-            return render_notice(message, "error")
+        try:
+            self.services.limits.check(question)
+        except InvalidRequestError as exc:
+            return render_notice(exc.user_message("de"), "info" if not question.strip() else "error")
         return ""
 
     def answer(self, question: str, conversation: Conversation,
@@ -99,8 +89,7 @@ class ChatController:
                 messages[-1] = {"role": "assistant", "content": notice}
                 yield conversation
                 return
-            limit = self.settings.max_history_turns
-            history = conversation.turns[-limit:] if limit else []
+            history = self.services.limits.recent(conversation.turns)
             result: Answer | None = None
             partial = ""
             chosen = list(documents or []) or None
@@ -111,8 +100,7 @@ class ChatController:
                     partial += item
                     messages[-1] = {"role": "assistant", "content": render_pending(partial)}
                     yield conversation
-        except (StoreUnavailableError, StoreMismatchError, LLMUnavailableError, NotFoundError,
-                InvalidRequestError) as exc:
+        except SmartCityError as exc:
             log.warning("UI question failed: %s", exc)
             messages[-1] = _notice_message(error_message(exc))
             yield conversation

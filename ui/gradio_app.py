@@ -1,9 +1,8 @@
 """The staff UI: a German chat over the assistant, with sources, document filter and feedback.
 
-`build_ui(services, settings)` returns the `gr.Blocks`; the API mounts them at /ui with
-`gr.mount_gradio_app(app, build_ui(...), path="/ui", **mount_options(settings))`, which adds the
-local theme and CSS (Gradio 6 takes those at mount time). Gradio is imported inside functions
-only, so importing this module is cheap.
+`build_ui(services, settings)` returns the `gr.Blocks`; `mount_ui(app, ...)` mounts them into
+the API's FastAPI app at /ui with the local theme and CSS (Gradio 6 takes those at mount time).
+Gradio is imported inside functions only, so importing this module is cheap.
 
 Three layers: `ui.render` (HTML, pure functions), `ui.controller` (talks to the services,
 knows no Gradio) and this module (layout and event wiring).
@@ -52,7 +51,7 @@ PLACEHOLDER = ("**Willkommen!** Stellen Sie eine Frage zu den Smart-City-Program
 
 
 def build_ui(services: "Services", settings: "Settings") -> "gr.Blocks":
-    """The Blocks of the staff UI; mount them with the arguments from `mount_options`."""
+    """The Blocks of the staff UI (`mount_ui` mounts them with the theme)."""
     import gradio as gr
 
     controller = ChatController(services, settings)
@@ -183,12 +182,12 @@ def build_ui(services: "Services", settings: "Settings") -> "gr.Blocks":
     return demo
 
 
-def mount_options(settings: "Settings") -> dict[str, Any]:
-    """Extra `gr.mount_gradio_app` arguments: local theme, CSS, page language, no Gradio footer.
+def mount_ui(app: Any, services: "Services", settings: "Settings", path: str = "/ui") -> None:
+    """Mount the staff UI into the FastAPI `app` at `path`, with its theme and upload limit."""
+    import gradio as gr
 
-    The API's `create_app` passes these when it mounts `build_ui(...)` at /ui (Gradio 6 takes
-    theme and CSS at mount time, not in the Blocks constructor).
-    """
-    from ui.theme import mount_options as theme_options
+    from ui.theme import mount_options  # Gradio 6 takes theme and CSS at mount time
 
-    return theme_options()
+    options: dict[str, Any] = {"max_file_size": f"{settings.max_upload_mb}mb", "ssr_mode": False}
+    options.update(mount_options())
+    gr.mount_gradio_app(app, build_ui(services, settings), path=path, **options)

@@ -1,22 +1,25 @@
-"""HTML for the staff UI: pure functions; everything from users or PDFs goes through `html.escape`."""
+"""HTML for the staff UI: pure functions; everything from users or PDFs goes through `html.escape`.
+
+Answers are Markdown (paragraphs, "- " lists, **bold** part headings, backslash escapes in
+quoted text); `render_markdown` turns that subset into HTML with markdown-it-py, with raw HTML,
+links, images and reference definitions switched off, so text from documents or an LLM can
+format an answer but never inject markup, load anything or turn a `[n]` marker into a link of
+its own. Questions are shown literally (no Markdown).
+"""
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from markdown_it import MarkdownIt
 
 from assistant.answer.types import Answer, Citation, Suggestion, document_url
-from assistant.errors import (
-    InvalidRequestError,
-    LLMUnavailableError,
-    NotFoundError,
-    StoreMismatchError,
-    StoreUnavailableError,
-)
+from ingest.errors import SmartCityError
 
 if TYPE_CHECKING:
-    from vectorstore.chroma import DocumentRecord
+    from ingest.models import DocumentRecord
 
 
 TITLE = "Smart-City-Assistent"
@@ -30,19 +33,6 @@ CONCURRENT_ANSWERS = 4  # sessions answered at once; more wait in Gradio's queue
 
 MSG_EMPTY_STORE = ("Es sind noch keine Dokumente aufgenommen. Sobald die Berichte aufgenommen "
                    "sind (z. B. mit <code>smartcity ingest</code>), können Sie hier Fragen stellen.")
-MSG_STORE_DOWN = ("Die Dokumentensuche ist gerade nicht erreichbar. Bitte versuchen Sie es in "
-                  "einigen Minuten erneut; bleibt das Problem bestehen, informieren Sie bitte "
-                  "den IT-Betrieb.")
-MSG_STORE_MISMATCH = ("Der Dokumentenbestand passt nicht zur Konfiguration des Assistenten. "
-                      "Bitte informieren Sie den IT-Betrieb.")
-MSG_LLM_DOWN = ("Der Sprachdienst, der die Antworten formuliert, ist gerade nicht erreichbar. "
-                "Bitte versuchen Sie es in einigen Minuten erneut.")
-MSG_TOO_LONG = ("Ihre Frage ist mit {length} Zeichen zu lang (höchstens {limit}). "
-                "Bitte kürzen Sie sie.")
-MSG_INVALID = "Diese Anfrage kann nicht verarbeitet werden. Bitte formulieren Sie Ihre Frage neu."
-MSG_EMPTY_QUESTION = "Bitte geben Sie zuerst eine Frage ein."
-MSG_UNKNOWN_DOCUMENT = ("Mindestens eines der ausgewählten Dokumente ist nicht mehr vorhanden. "
-                        "Bitte laden Sie die Seite neu und passen Sie die Dokumentauswahl an.")
 MSG_UNEXPECTED = ("Es ist ein unerwarteter Fehler aufgetreten. Bitte versuchen Sie es erneut; "
                   "der Fehler wurde protokolliert.")
 MSG_THANKS = "Danke für Ihr Feedback! Es hilft uns, den Assistenten zu verbessern."
@@ -50,11 +40,15 @@ MSG_FEEDBACK_FAILED = ("Ihr Feedback konnte leider nicht gespeichert werden. "
                        "Bitte versuchen Sie es später erneut.")
 MSG_NO_FEEDBACK_TARGET = "Bewerten können Sie nur Antworten des Assistenten."
 MSG_PENDING = "Suche in den Dokumenten …"
+PARTIAL_LABEL = "Teilweise beantwortet:"
 
 NoticeKind = Literal["info", "error", "ok"]
 Rating = Literal["up", "down"]
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _PAGE = re.compile(r"#page=(\d+)$")
+# Heading level of an answer's part headings ("**Wie viele …?**" alone in a paragraph): the page
+# has its <h1> in the header, so each answer's sections sit one level below it.
+PART_HEADING = "h2"
 
 
 # --- rendering (pure; every text from users or documents is escaped) ----------------------
@@ -76,6 +70,74 @@ def _paragraphs(escaped: str) -> str:
     return "".join(f"<p>{block.replace(chr(10), '<br>')}</p>" for block in blocks)
 
 
+def _markdown_parser() -> MarkdownIt:
+    """CommonMark without raw HTML, links, images, reference definitions and code blocks.
+
+    Without links and reference definitions a line "[1]: …" in a document cannot make the
+    markers link elsewhere; without images nothing is loaded; code blocks are off because
+    document text indented by four spaces is still prose.
+    """
+    parser = MarkdownIt("commonmark", {"html": False})
+    parser.disable(["html_block", "html_inline", "reference", "link", "image", "autolink", "code", "fence"])
+    parser.add_render_rule("text", _render_text)
+    parser.add_render_rule("softbreak", lambda *_: " ")
+    parser.add_render_rule("hardbreak", lambda *_: "<br>")
+    return parser
+
+
+def _render_text(renderer: Any, tokens: Sequence[Any], index: int, options: Any, env: Mapping[str, Any]) -> str:
+    """Escaped text, with each `[n]` that names a citation linked to the cited page."""
+    text = _esc(tokens[index].content)
+    by_number: Mapping[int, Citation] = env.get("citations", {})
+    if not by_number:
+        return text
+    base_url = env.get("base_url", "")
+
+    def marker(match: re.Match[str]) -> str:
+        citation = by_number.get(int(match.group(1)))
+        if citation is None:
+            return match.group(0)
+        title = f"Quelle {citation.n}: {citation.title}, S. {citation.page}"
+        return _link(base_url + citation.url, f"[{citation.n}]", "sc-ref", title)
+
+    return _MARKER.sub(marker, text)
+
+
+def _promote_headings(tokens: list[Any]) -> None:
+    """A top-level paragraph of nothing but bold text is a heading (WCAG 1.3.1), as are Markdown headings."""
+    for index, token in enumerate(tokens):
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = PART_HEADING
+            if token.type == "heading_open":
+                token.attrSet("class", "sc-part-title")
+        if token.type != "paragraph_open" or token.level or token.hidden or index + 2 >= len(tokens):
+            continue
+        inline, closing = tokens[index + 1], tokens[index + 2]
+        children = [child for child in inline.children or [] if not (child.type == "text" and not child.content)]
+        if (closing.type != "paragraph_close" or len(children) < 3 or children[0].type != "strong_open"
+                or children[-1].type != "strong_close"
+                or any(child.type in ("strong_open", "strong_close") for child in children[1:-1])):
+            continue
+        token.tag = closing.tag = PART_HEADING
+        token.attrSet("class", "sc-part-title")
+        inline.children = children[1:-1]
+
+
+_PARSER = _markdown_parser()
+
+
+def render_markdown(text: str, citations: Sequence[Citation] = (), base_url: str = "") -> str:
+    """The answer subset of Markdown as HTML: paragraphs, lists, bold, part headings, linked markers.
+
+    No newlines in the result: Gradio's chatbot reads its HTML as one Markdown HTML block, which
+    a blank line would end.
+    """
+    env = {"citations": {citation.n: citation for citation in citations}, "base_url": base_url}
+    tokens = _PARSER.parse(text, env)
+    _promote_headings(tokens)
+    return _PARSER.renderer.render(tokens, _PARSER.options, env).replace("\n", "")
+
+
 def render_notice(message: str, kind: NoticeKind = "info") -> str:
     """A coloured message box; `message` is trusted HTML written in this module."""
     role = "alert" if kind == "error" else "status"
@@ -89,26 +151,28 @@ def render_question(text: str) -> str:
 
 def render_pending(partial: str) -> str:
     """An answer while it streams in."""
-    body = _paragraphs(_esc(partial)) if partial.strip() else f'<p class="sc-pending-label">{MSG_PENDING}</p>'
+    body = render_markdown(partial) if partial.strip() else f'<p class="sc-pending-label">{MSG_PENDING}</p>'
     cursor = '<span class="sc-cursor" aria-hidden="true">▍</span>'
     return f'<div class="sc-answer sc-pending" aria-busy="true">{body}{cursor}</div>'
 
 
 def render_answer(answer: Answer, base_url: str = "") -> str:
-    """A finished answer: text with linked [n] markers and its sources, or a refusal."""
+    """A finished answer: Markdown with linked [n] markers, a note on unanswered parts, its sources."""
     if answer.refused:
         return render_refusal(answer, base_url)
-    by_number = {citation.n: citation for citation in answer.citations}
+    text = render_markdown(answer.answer, answer.citations, base_url)
+    partial = render_partial(answer.unanswered) if answer.partial else ""
+    return f'<div class="sc-answer">{text}{partial}{render_sources(answer.citations, base_url)}</div>'
 
-    def marker(match: re.Match[str]) -> str:
-        citation = by_number.get(int(match.group(1)))
-        if citation is None:
-            return match.group(0)
-        title = f"Quelle {citation.n}: {citation.title}, S. {citation.page}"
-        return _link(base_url + citation.url, f"[{citation.n}]", "sc-ref", title)
 
-    text = _MARKER.sub(marker, _paragraphs(_esc(answer.answer)))
-    return f'<div class="sc-answer">{text}{render_sources(answer.citations, base_url)}</div>'
+def render_partial(unanswered: Sequence[str]) -> str:
+    """'Partly answered': which parts of the question the documents do not answer."""
+    parts = [f"„{_esc(part.strip()[:1].upper() + part.strip()[1:])}“" for part in unanswered if part.strip()]
+    if not parts:
+        return ""
+    named = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " und " + parts[-1]
+    return (f'<div class="sc-partial" role="note"><p><strong>{PARTIAL_LABEL}</strong> '
+            f"Zu {named} steht in den Dokumenten nichts.</p></div>")
 
 
 def render_sources(citations: Sequence[Citation], base_url: str = "") -> str:
@@ -130,7 +194,7 @@ def render_refusal(answer: Answer, base_url: str = "") -> str:
     """'No statement in the documents', with documents that may still help."""
     parts = ['<div class="sc-refusal" role="note">',
              '<p class="sc-refusal-title">Keine Angabe in den Dokumenten</p>',
-             _paragraphs(_esc(answer.answer))]
+             render_markdown(answer.answer)]
     if answer.suggestions:
         parts.append("<p>Diese Dokumente behandeln verwandte Themen:</p><ul>")
         parts.extend(f"<li>{_suggestion(suggestion, base_url)}</li>" for suggestion in answer.suggestions)
@@ -142,7 +206,8 @@ def render_refusal(answer: Answer, base_url: str = "") -> str:
 def _suggestion(suggestion: Suggestion, base_url: str) -> str:
     page = _PAGE.search(suggestion.url)
     where = f" (ab S. {page.group(1)})" if page else ""
-    return _link(base_url + suggestion.url, _esc(suggestion.title)) + where
+    section = f": „{_esc(suggestion.section)}“" if suggestion.section else ""
+    return _link(base_url + suggestion.url, _esc(suggestion.title)) + section + where
 
 
 def short_title(record: "DocumentRecord", limit: int = 70) -> str:
@@ -190,18 +255,8 @@ def render_documents(records: Sequence["DocumentRecord"], base_url: str = "") ->
 
 
 def error_message(exc: Exception) -> str:
-    """The German message for a project error (unexpected errors get a generic one)."""
-    if isinstance(exc, StoreUnavailableError):
-        return MSG_STORE_DOWN
-    if isinstance(exc, StoreMismatchError):
-        return MSG_STORE_MISMATCH
-    if isinstance(exc, LLMUnavailableError):
-        return MSG_LLM_DOWN
-    if isinstance(exc, NotFoundError):
-        return MSG_UNKNOWN_DOCUMENT
-    if isinstance(exc, InvalidRequestError):
-        return MSG_INVALID
-    return MSG_UNEXPECTED
+    """The German message for a project error (each error class carries its own); a generic one else."""
+    return exc.user_message("de") if isinstance(exc, SmartCityError) else MSG_UNEXPECTED
 
 
 def _notice_message(message: str) -> dict[str, str]:

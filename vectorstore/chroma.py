@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
@@ -20,8 +19,8 @@ from urllib.parse import urlparse
 import httpx
 import numpy as np
 
-from assistant.errors import StoreMismatchError, StoreUnavailableError
-from ingest.models import Chunk
+from ingest.models import Chunk, DocumentRecord
+from vectorstore.errors import StoreMismatchError, StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -32,38 +31,6 @@ _READ_PAGE = 2000
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """One manifest entry: the version of a document that readers may trust."""
-
-    file: str
-    version: str
-    title: str
-    publisher: str
-    year: int | None
-    pages: int
-    chunks: int
-    ingested_at: str
-
-    def metadata(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["year"] = self.year or 0
-        return data
-
-    @classmethod
-    def from_metadata(cls, metadata: dict[str, Any]) -> DocumentRecord:
-        return cls(
-            file=str(metadata["file"]),
-            version=str(metadata["version"]),
-            title=str(metadata.get("title") or metadata["file"]),
-            publisher=str(metadata.get("publisher") or ""),
-            year=int(metadata["year"]) if metadata.get("year") else None,
-            pages=int(metadata.get("pages") or 0),
-            chunks=int(metadata.get("chunks") or 0),
-            ingested_at=str(metadata.get("ingested_at") or ""),
-        )
 
 
 def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
@@ -214,18 +181,30 @@ class ChromaStore:
     @_store_errors
     def all_texts(self, versions: Sequence[str]) -> tuple[list[str], list[str]]:
         """Ids and texts of every chunk of the given versions (for the keyword index)."""
-        ids: list[str] = []
-        texts: list[str] = []
+        chunks, _ = self.all_chunks(versions)
+        return [chunk.id for chunk in chunks], [chunk.text for chunk in chunks]
+
+    @_store_errors
+    def all_chunks(self, versions: Sequence[str], vectors: bool = False) -> tuple[list[Chunk], np.ndarray | None]:
+        """Every chunk of the given versions, and their vectors when asked (the derived indexes' input)."""
+        chunks: list[Chunk] = []
+        parts: list[np.ndarray] = []
         if not versions:
-            return ids, texts
+            return chunks, np.zeros((0, 0), dtype=np.float32) if vectors else None
         collection, _ = self._collections()
+        include = ["documents", "metadatas", "embeddings"] if vectors else ["documents", "metadatas"]
         while True:
-            result = collection.get(where={"version": {"$in": list(versions)}}, include=["documents"],
-                                    limit=_READ_PAGE, offset=len(ids))
+            result = collection.get(where={"version": {"$in": list(versions)}}, include=include,
+                                    limit=_READ_PAGE, offset=len(chunks))
             if not result["ids"]:
-                return ids, texts
-            ids.extend(result["ids"])
-            texts.extend(result["documents"])
+                break
+            chunks.extend(Chunk.from_record(chunk_id, text, meta) for chunk_id, text, meta
+                          in zip(result["ids"], result["documents"], result["metadatas"], strict=True))
+            if vectors:
+                parts.append(np.asarray(result["embeddings"], dtype=np.float32))
+        if not vectors:
+            return chunks, None
+        return chunks, np.vstack(parts) if parts else np.zeros((0, 0), dtype=np.float32)
 
     @staticmethod
     def _id_pages(collection: Any, where: dict[str, Any] | None) -> Iterator[list[str]]:

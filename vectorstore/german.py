@@ -16,36 +16,12 @@ from functools import lru_cache
 
 import Stemmer
 
+from ingest.lexicon import GERMAN_STOPWORDS, NUMBER_WORDS, QUESTION_WORDS
+
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-zäöüß]+", re.I)
 _LINKING_ELEMENTS = ("", "s", "es", "n", "en", "e", "er")
 _MIN_PART = 4
 _MIN_COMPOUND = 8
-
-GERMAN_STOPWORDS = frozenset("""
-aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
-auch auf aus bei beim bin bis bist da damit dann das dass dasselbe dazu daß dein deine dem den
-denn der des dessen deshalb die dies diese diesem diesen dieser dieses doch dort du durch ein
-eine einem einen einer eines einige einigen einiger einiges einmal er es etwas euch euer eure
-für gegen gewesen hab habe haben hat hatte hatten hier hin hinter ich ihm ihn ihnen ihr ihre
-ihrem ihren ihrer ihres im in indem ins ist jede jedem jeden jeder jedes jene jenem jenen jener
-jenes jetzt kann kein keine keinem keinen keiner keines können könnte machen man manche manchem
-manchen mancher manches mein meine mich mir mit muss musste nach nicht nichts noch nun nur ob
-oder ohne sehr sein seine seinem seinen seiner seines selbst sich sie sind so solche solchem
-solchen solcher solches soll sollte sondern sonst um und uns unser unsere unter viel vom von vor
-war waren warst was weg weil weiter welche welchem welchen welcher welches wenn werde werden wie
-wieder will wir wird wirst wo wollen wollte würde würden zu zum zur zwar zwischen bzw sowie
-wurde wurden worden z b u a d h ca gibt geben steht stehen dabei dafür davon daran darauf
-the a an and or of to in on for with is are was were be by at as it this that what which who
-how when where do does did can could should would will there their they from about into
-""".split())
-
-# Question words carry no topic; they are dropped from queries only.
-QUESTION_WORDS = frozenset("""
-wer wen wem wessen was wann wo wohin woher warum wieso weshalb wie welche welcher welches welchen
-welchem viele viel wieviel wieviele gibt es bitte nenne nennen erkläre erklären sag sage sagen
-beschreibe kurz genau eigentlich denn mal
-what when where which who whom whose why how many much please tell explain list describe
-""".split())
 
 
 @lru_cache(maxsize=1)
@@ -136,7 +112,7 @@ class GermanAnalyzer:
             masculine = _masculine_form(word)
             if masculine:
                 variants.insert(1, masculine)
-            number = _NUMBER_WORDS.get(word)
+            number = NUMBER_WORDS.get(word)
             if number:
                 variants.append(number)
             stems = ([variant if variant.isdigit() else _stemmer().stemWord(variant) for variant in variants]
@@ -144,19 +120,6 @@ class GermanAnalyzer:
             cached = tuple(dict.fromkeys(stems))
             self._term_cache[word] = cached
         return cached
-
-
-_NUMBER_WORDS = {
-    word: str(value)
-    for value, forms in enumerate([
-        (), ("eins", "erste", "ersten", "erster", "erstes"), ("zwei", "zweite", "zweiten", "zweiter"),
-        ("drei", "dritte", "dritten", "dritter"), ("vier", "vierte", "vierten"), ("fünf", "fünfte", "fünften"),
-        ("sechs", "sechste", "sechsten"), ("sieben", "siebte", "siebten"), ("acht", "achte", "achten"),
-        ("neun", "neunte", "neunten"), ("zehn", "zehnte", "zehnten"), ("elf", "elfte", "elften"),
-        ("zwölf", "zwölfte", "zwölften"),
-    ])
-    for word in forms
-}
 
 
 def _masculine_form(word: str) -> str | None:

@@ -9,29 +9,25 @@ the keyword index, stems and compound parts) with how well its passage ranked.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.query import Query
+from ingest.lexicon import CONTINUATION_OPENER as _CONTINUES
+from ingest.lexicon import NUMBER_QUESTION as _WANTS_NUMBER
+from ingest.models import SECTION_PATH_SEPARATOR, Chunk
 from ingest.sentences import Span, sentence_spans
 from vectorstore.hybrid import Hit
 from vectorstore.keyword import KeywordIndex
 
-_WANTS_NUMBER = re.compile(
-    r"\b(wie ?viele?|wieviele?|anzahl|wann|seit wann|bis wann|welche[ms]? jahr|jahr|höhe|betrag|"
-    r"budget|summe|kosten|kostet|euro|mio|millionen|prozent|datum|termin|dauer|wie lange|zahl|"
-    r"how many|how much|when|what year|which year|date|amount|number|budget|cost|percent)\b",
-    re.I,
-)
 _DIGIT = re.compile(r"\d")
 _CONTEXT_WEIGHT = 0.35
+FOCUS_WEIGHT = 2.5
 _COVERAGE_WEIGHT = 0.7
 _PRIOR_WEIGHT = 0.3
 _NUMBER_BONUS = 0.12
 _CARRY_OVER = 0.8
-_CONTINUES = re.compile(
-    r"^(?:das|dies|diese[rsmn]?|dabei|damit|dadurch|davon|dafür|daher|darüber|somit|hierbei|hierfür|"
-    r"insbesondere (?:dies|das)|zudem|außerdem|ebenso|this|these|that|it)\b", re.I)
 _VERBLESS_FRAGMENT = re.compile(r"^[^.!?]{0,80}$")
 _URL = re.compile(r"https?://|www\.", re.I)
 
@@ -75,9 +71,13 @@ class _QueryWord:
         return 0.7 * sum(part in terms for part in self.parts) / len(self.parts)
 
 
-def query_words(keyword: KeywordIndex, query: Query) -> list[_QueryWord]:
+def query_words(keyword: KeywordIndex, query: Query, focus: Collection[str] = ()) -> list[_QueryWord]:
     """The query's content words, weighted by IDF (a compound unknown to the corpus by its parts);
-    words carried over from earlier turns weigh `_CONTEXT_WEIGHT` as much."""
+    words carried over from earlier turns weigh `_CONTEXT_WEIGHT` as much, the question's focus
+    (what it asks about, see `assistant.question`) `FOCUS_WEIGHT` times as much: in "Mit welchen
+    Partnern arbeitet der Makerspace in Kempten?" the rare names find the passage, but the
+    sentences that answer are the ones about partners."""
+    focused = {stem for word in focus for stem in keyword.analyzer.terms(word)}
     result: dict[str, _QueryWord] = {}
     for text, factor in ((query.question, 1.0), (query.context, _CONTEXT_WEIGHT)):
         for stem, *parts in keyword.query_groups(text):
@@ -88,7 +88,8 @@ def query_words(keyword: KeywordIndex, query: Query) -> list[_QueryWord]:
                 weight = sum(keyword.idf(part) for part in known_parts) / len(known_parts)
             else:
                 weight = keyword.idf(stem)
-            result[stem] = _QueryWord(stem, known_parts, weight * factor)
+            boost = FOCUS_WEIGHT if stem in focused or any(part in focused for part in parts) else 1.0
+            result[stem] = _QueryWord(stem, known_parts, weight * factor * boost)
     return list(result.values())
 
 
@@ -96,11 +97,12 @@ def wants_number(question: str) -> bool:
     return bool(_WANTS_NUMBER.search(question))
 
 
-def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex) -> list[ScoredSentence]:
+def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex,
+                    focus: Collection[str] = ()) -> list[ScoredSentence]:
     """Every sentence of every hit, scored; best first."""
     if isinstance(query, str):
         query = Query(query)
-    wanted = query_words(keyword, query)
+    wanted = query_words(keyword, query, focus)
     total = sum(word.weight for word in wanted) or 1.0
     shares = tuple(word.weight / total for word in wanted)
     numeric = wants_number(query.question)
@@ -108,9 +110,10 @@ def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex) 
     for rank, hit in enumerate(hits):
         prior = 1.0 / (1.0 + 0.3 * rank)
         previous: ScoredSentence | None = None
+        headings = _headings(hit.chunk)
         for span, terms in _analysed(keyword, hit.chunk.text):
-            if hit.chunk.section and span.text == hit.chunk.section:
-                continue  # the section heading heads the chunk; it is no answer
+            if span.text in headings:
+                continue  # the headings that head the chunk are no answer
             matches = tuple(word.match(terms) for word in wanted)
             if previous is not None and _CONTINUES.match(span.text):
                 # "Das entspricht ...", "Diese Zahl ...": the sentence goes on about the last one.
@@ -124,6 +127,13 @@ def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex) 
             scored.append(previous)
     scored.sort(key=lambda sentence: -sentence.score)
     return scored
+
+
+def _headings(chunk: Chunk) -> frozenset[str]:
+    """The chunk's own section heading and the titles of its section path."""
+    titles = {chunk.section} if chunk.section else set()
+    titles.update(title for title in chunk.section_path.split(SECTION_PATH_SEPARATOR) if title)
+    return frozenset(titles)
 
 
 def _shape_factor(text: str) -> float:

@@ -62,11 +62,9 @@ class LLMAnswerer:
         self.max_sources = max_sources
 
     def answer(self, query: Query, evidence: SearchResult) -> Draft:
-        draft: Draft | None = None
-        for item in self.stream(query, evidence):
-            if isinstance(item, Draft):
-                draft = item
-        assert draft is not None
+        *_, draft = self.stream(query, evidence)
+        if not isinstance(draft, Draft):  # pragma: no cover - stream always ends with the draft
+            raise TypeError("the LLM answer stream did not end with a draft")
         return draft
 
     def stream(self, query: Query, evidence: SearchResult) -> Iterator[str | Draft]:
@@ -83,6 +81,11 @@ class LLMAnswerer:
                     yield piece
         except _llm_errors() as exc:
             raise LLMUnavailableError(f"the language model is not reachable: {type(exc).__name__}") from None
+        except ValueError:
+            # LangChain's "No generation chunks were returned": the endpoint answered with an
+            # empty stream (e.g. a prompt over its context window). Nothing to cite: refused.
+            if pieces:
+                raise
         tail = markers.flush()
         if tail:
             pieces.append(tail)
@@ -94,6 +97,7 @@ class LLMAnswerer:
 
         sources = "\n\n".join(
             render_prompt("source", language, n=n, title=hit.chunk.title, page=hit.chunk.pages_label,
+                          section=_attribute(hit.chunk.section_path or hit.chunk.section),
                           text=_as_data(hit.chunk.text[:_MAX_SOURCE_CHARS]))
             for n, hit in enumerate(hits, start=1)
         )
@@ -109,8 +113,9 @@ class LLMAnswerer:
         cited = _cited_sentences(text, len(hits))
         if not cited:
             return Draft(text=text, citations=[], refused=False)
+        # Sources keep the numbers the model saw: the text streamed to the reader already
+        # carries them, so renumbering would make the final answer differ from what was shown.
         citations: list[Citation] = []
-        renumber: dict[int, int] = {}
         for n in sorted(cited):
             hit = hits[n - 1]
             claim = " ".join(cited[n])
@@ -119,13 +124,12 @@ class LLMAnswerer:
             if not quote_spans:
                 quote_spans = [best[0].span] if best else []
             page = hit.chunk.page_at(quote_spans[0].start) if quote_spans else hit.chunk.page
-            renumber[n] = len(citations) + 1
             citations.append(Citation(
-                n=renumber[n], document=hit.chunk.document, title=hit.chunk.title, page=page,
+                n=n, document=hit.chunk.document, title=hit.chunk.title, page=page,
                 quote=" ".join(span.text for span in quote_spans), url=document_url(hit.chunk.document, page),
                 score=round(best[0].score, 4) if best else 0.0,
             ))
-        return Draft(text=_renumber(text, renumber), citations=citations)
+        return Draft(text=text, citations=citations)
 
 
 class LLMCondenser:
@@ -195,8 +199,9 @@ def _cited_sentences(text: str, sources: int) -> dict[int, list[str]]:
     return cited
 
 
-def _renumber(text: str, mapping: dict[int, int]) -> str:
-    return re.sub(r"\[(\d{1,2})\]", lambda m: f"[{mapping[int(m.group(1))]}]" if int(m.group(1)) in mapping else "", text)
+def _attribute(text: str) -> str:
+    """A value that cannot close or open the source tag it sits in."""
+    return re.sub(r'["<>]', "", text)[:200]
 
 
 def _as_data(text: str) -> str:

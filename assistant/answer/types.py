@@ -30,12 +30,15 @@ class Citation:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A document offered as further reading when the assistant cannot answer."""
+    """Where the reports come closest when the assistant cannot answer: a document, the section
+    of its best passage and the page that section starts on (`url` opens it there)."""
 
     document: str
     title: str
     url: str
     score: float
+    section: str = ""
+    page: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -63,6 +66,14 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     suggestions: list[Suggestion] = field(default_factory=list)
     query: str = ""
+    evidence_score: float = 0.0  # what the refusal policy compared with its threshold
+    unanswered: list[str] = field(default_factory=list)  # parts of the question the documents do not answer
+    signals: list[dict[str, float]] = field(default_factory=list)  # answerability signals, one per part
+
+    @property
+    def partial(self) -> bool:
+        """Answered, but not every part of the question: `unanswered` names the rest."""
+        return not self.refused and bool(self.unanswered)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -73,5 +84,8 @@ class Answer:
             "language": self.language,
             "citations": [citation.to_dict() for citation in self.citations],
             "suggestions": [suggestion.to_dict() for suggestion in self.suggestions],
+            "partial": self.partial,
+            "unanswered": self.unanswered,
+            "evidence_score": self.evidence_score,
             "timings_ms": self.timings_ms,
         }

@@ -26,9 +26,9 @@ from assistant.api.ratelimit import RateLimiter
 from assistant.api.routes import ask, documents, feedback, health, openai, widget
 from assistant.api.schemas import ErrorResponse
 from assistant.api.security import SecurityHeadersMiddleware
-from assistant.errors import StoreMismatchError, StoreUnavailableError
 from assistant.settings import Settings
 from assistant.wiring import Services
+from ingest.errors import SmartCityError
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,11 @@ _TAGS = [
 ]
 
 
-def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
-    """The whole app for `settings`; `services` lets the caller share already built parts."""
+def create_app(settings: Settings, services: Services | None = None, *, ui: bool = True) -> FastAPI:
+    """The whole app for `settings`; `services` lets the caller share already built parts.
+
+    `ui=False` leaves out the Gradio chat UI at /ui: API only, e.g. behind another front end.
+    """
     parts = services or Services(settings)
     app = FastAPI(title="Smart City Assistant", version=health.app_version(), description=_DESCRIPTION,
                   openapi_tags=_TAGS, lifespan=_lifespan, docs_url=None, redoc_url=None)
@@ -74,7 +77,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"],
                        expose_headers=["Retry-After"], max_age=600)
-    _mount_ui(app, parts, settings)
+    if ui:
+        _mount_ui(app, parts, settings)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -101,7 +105,7 @@ def warm_up(services: Services) -> None:
     try:
         services.store.ping()
         snapshot = services.knowledge_base.snapshot()
-    except (StoreUnavailableError, StoreMismatchError) as exc:
+    except SmartCityError as exc:  # the store is down or does not match the settings
         log.error("store not available at startup (%s); /ready answers 503 until it is", exc)
         return
     log.info("ready: %d documents, keyword index %s", len(snapshot.documents), snapshot.keyword.fingerprint)
@@ -138,11 +142,7 @@ def _offline_assets() -> Path | None:
 
 
 def _mount_ui(app: FastAPI, services: Services, settings: Settings) -> None:
-    """Mount the Gradio chat UI at /ui (Gradio is imported here, at the edge)."""
-    import gradio as gr
+    """Mount the Gradio chat UI at /ui (Gradio itself is imported only in `ui`, the edge)."""
+    from ui.gradio_app import mount_ui
 
-    from ui.gradio_app import build_ui, mount_options
-
-    options: dict[str, Any] = {"max_file_size": f"{settings.max_upload_mb}mb", "ssr_mode": False}
-    options.update(mount_options(settings))
-    gr.mount_gradio_app(app, build_ui(services, settings), path="/ui", **options)
+    mount_ui(app, services, settings, path="/ui")

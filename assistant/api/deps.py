@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from assistant.api.errors import ApiError
 from assistant.query import Turn
 from assistant.settings import Settings
 from assistant.wiring import Services
@@ -24,17 +23,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def check_question(settings: Settings, question: str, history: list[Turn]) -> str:
-    """The stripped question, or a 400 naming the limit it breaks."""
-    stripped = question.strip()
-    if not stripped:
-        raise ApiError(400, "empty_question", "the question is empty")
-    if len(stripped) > settings.max_question_chars:
-        raise ApiError(400, "question_too_long",
-                       f"the question has {len(stripped)} characters; at most "
-                       f"{settings.max_question_chars} are allowed")
-    if len(history) > settings.max_history_turns:
-        raise ApiError(400, "too_many_turns",
-                       f"the history has {len(history)} turns; at most {settings.max_history_turns} "
-                       "are allowed (send only the most recent turns)")
-    return stripped
+def check_question(services: Services, question: str, history: list[Turn]) -> str:
+    """The stripped question; a 400 naming the limit it breaks (the assistant's own limits)."""
+    return services.limits.check(question, history)

@@ -1,8 +1,9 @@
 """Every error the API returns has one shape: ``{"error": {"code", "message"}}``.
 
 FastAPI's default handlers (404/405 from routing, 422 from validation) are replaced, our
-own `SmartCityError` classes map to status codes, and anything unexpected becomes a
-generic 500 whose details stay in the server log. Clients never see a stack trace.
+own `SmartCityError` classes carry their status, code and message (`describe` reads them),
+and anything unexpected becomes a generic 500 whose details stay in the server log. Clients
+never see a stack trace.
 """
 
 from __future__ import annotations
@@ -15,15 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.errors import (
-    DocumentError,
-    InvalidRequestError,
-    LLMUnavailableError,
-    NotFoundError,
-    SmartCityError,
-    StoreMismatchError,
-    StoreUnavailableError,
-)
+from ingest.errors import SmartCityError
 
 log = logging.getLogger(__name__)
 
@@ -42,27 +35,18 @@ _STATUS_CODES = {
     500: "internal_error",
     503: "unavailable",
 }
-STORE_UNAVAILABLE_MESSAGE = (
-    "Der Dokumentenspeicher ist gerade nicht erreichbar. Bitte später erneut versuchen. / "
-    "The document store is unavailable right now. Please try again later."
-)
-LLM_UNAVAILABLE_MESSAGE = (
-    "Das Sprachmodell ist gerade nicht erreichbar. Bitte später erneut versuchen. / "
-    "The language model is unavailable right now. Please try again later."
-)
-INTERNAL_MESSAGE = (
-    "Interner Fehler – bitte später erneut versuchen. / Internal error – please try again later."
-)
+INTERNAL_MESSAGE = SmartCityError().client_message()
 
 
-class ApiError(Exception):
-    """An HTTP-level refusal raised by the API layer itself (auth, limits, uploads)."""
+class ApiError(SmartCityError):
+    """An HTTP-level refusal of the API layer itself (auth, rate limit, uploads): status per instance."""
+
+    public = True
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.status = status
+        self.http_status = status
         self.code = code
-        self.message = message
         self.headers = headers or {}
 
 
@@ -75,29 +59,24 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 
 
 def describe(exc: Exception) -> tuple[int, str, str]:
-    """Status, code and client-safe message for any exception (also used inside streams)."""
-    if isinstance(exc, ApiError):
-        return exc.status, exc.code, exc.message
-    if isinstance(exc, DocumentError):
-        return 422, exc.code, f"{exc.file}: {exc.reason}"
-    if isinstance(exc, InvalidRequestError):
-        return 400, exc.code, str(exc)
-    if isinstance(exc, NotFoundError):
-        return 404, exc.code, str(exc)
-    if isinstance(exc, StoreUnavailableError):
-        log.warning("store unavailable: %s", exc)
-        return 503, exc.code, STORE_UNAVAILABLE_MESSAGE
-    if isinstance(exc, StoreMismatchError):
-        log.error("store mismatch: %s", exc)
-        return 503, exc.code, str(exc)
-    if isinstance(exc, LLMUnavailableError):
-        log.warning("LLM unavailable: %s", exc)
-        return 503, exc.code, LLM_UNAVAILABLE_MESSAGE
-    if isinstance(exc, SmartCityError):
-        log.error("unmapped %s: %s", type(exc).__name__, exc)
-        return 500, exc.code, INTERNAL_MESSAGE
-    log.error("unexpected error", exc_info=exc)
-    return 500, "internal_error", INTERNAL_MESSAGE
+    """Status, code and client-safe message for any exception (also used inside streams).
+
+    Our own errors carry all three; anything else is a bug, logged with its traceback and
+    answered with a generic 500.
+    """
+    if not isinstance(exc, SmartCityError):
+        log.error("unexpected error", exc_info=exc)
+        return 500, "internal_error", INTERNAL_MESSAGE
+    if exc.http_status >= 500:
+        log.warning("%s: %s", type(exc).__name__, exc)
+    return exc.http_status, exc.code, exc.client_message()
+
+
+def _headers(exc: SmartCityError) -> dict[str, str] | None:
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.retry_after_s is not None:
+        headers.setdefault("Retry-After", str(exc.retry_after_s))
+    return headers or None
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -112,15 +91,10 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-async def _api_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.headers)
-
-
 async def _smartcity_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SmartCityError)
     status, code, message = describe(exc)
-    headers = {"Retry-After": "30"} if status == 503 else None
-    return error_response(status, code, message, headers)
+    return error_response(status, code, message, _headers(exc))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -150,7 +124,6 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Replace FastAPI's default error responses with the JSON error envelope."""
-    app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(SmartCityError, _smartcity_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

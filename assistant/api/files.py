@@ -16,8 +16,8 @@ from typing import BinaryIO, Literal
 
 from assistant.api.errors import ApiError
 from assistant.settings import Settings
+from ingest.pdf import PDF_SIGNATURE, looks_like_pdf
 
-PDF_MAGIC = b"%PDF-"
 _UNSAFE = re.compile(r"[^\w.\- ]+")
 _MAX_NAME = 120
 Source = Literal["corpus", "upload", "unknown"]
@@ -80,8 +80,8 @@ class StagedUpload:
     def write(self, source: BinaryIO, max_bytes: int) -> int:
         """Copy the upload, checking the PDF signature and the size; returns the byte count."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        head = source.read(len(PDF_MAGIC))
-        if head != PDF_MAGIC:
+        head = source.read(len(PDF_SIGNATURE))
+        if not looks_like_pdf(head, at_start=True):
             raise ApiError(415, "not_a_pdf", "the upload is not a PDF file (it must start with %PDF-)")
         size = len(head)
         with self.path.open("wb") as target:

@@ -4,6 +4,11 @@ Chat clients send the whole conversation each time: the last user message is the
 earlier user/assistant messages become the history (only the most recent turns are kept),
 system prompts are ignored. Citations travel twice: as a "Quellen:" block at the end of the
 message text (for clients that only show text) and as an extra `citations` field.
+
+The answer is Markdown (paragraphs, "- " lists, **bold** part headings) and goes into
+`content` unchanged. The appendix follows it after a blank line, so it never continues a
+list item, and reads both as plain text and as Markdown: one source per line (a Markdown
+hard line break, two trailing spaces, ends each line but the last).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ _LABELS = {
     "de": {"sources": "Quellen", "page": "S.", "further": "Weiterlesen"},
     "en": {"sources": "Sources", "page": "p.", "further": "Further reading"},
 }
+# Ends each source line but the last: a hard line break in Markdown, invisible as plain text.
+_LINE_BREAK = "  \n"
 # Our own appended blocks, stripped again when a client sends an answer back as history.
 _APPENDIX = re.compile(r"\n\n(?:Quellen|Sources|Weiterlesen|Further reading):\n.*\Z", re.DOTALL)
 
@@ -34,8 +41,8 @@ def message_text(message: ChatMessage) -> str:
     return "\n".join(str(part.get("text", "")) for part in message.content if part.get("type") == "text")
 
 
-def conversation(messages: list[ChatMessage], max_turns: int) -> tuple[str, list[Turn]]:
-    """(question, history) from an OpenAI message list; the last message must be the user's."""
+def conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
+    """(question, whole history) from an OpenAI message list; the last message must be the user's."""
     if messages[-1].role != "user":
         raise ApiError(400, "invalid_request", "the last message must have role 'user'")
     history = [
@@ -43,7 +50,7 @@ def conversation(messages: list[ChatMessage], max_turns: int) -> tuple[str, list
         for message in messages[:-1] if message.role in ("user", "assistant")
     ]
     history = [turn for turn in history if turn.content]
-    return message_text(messages[-1]), history[-max_turns:] if max_turns else []
+    return message_text(messages[-1]), history
 
 
 def appendix(answer: Answer, public_url: str = "") -> str:
@@ -59,7 +66,7 @@ def appendix(answer: Answer, public_url: str = "") -> str:
     for citation in answer.citations:
         where = f" – {base}{citation.url}" if base else f" ({citation.document})"
         lines.append(f"[{citation.n}] {citation.title}, {labels['page']} {citation.page}{where}")
-    return f"\n\n{labels['sources']}:\n" + "\n".join(lines) if lines else ""
+    return f"\n\n{labels['sources']}:\n" + _LINE_BREAK.join(lines) if lines else ""
 
 
 def citations(answer: Answer) -> list[dict[str, object]]:
@@ -78,8 +85,17 @@ def completion(answer: Answer, model: str, public_url: str = "") -> dict[str, An
             "message": {"role": "assistant", "content": answer.answer + appendix(answer, public_url)},
             "finish_reason": "stop",
         }],
+        **answer_fields(answer),
+    }
+
+
+def answer_fields(answer: Answer) -> dict[str, Any]:
+    """Our fields next to OpenAI's: the answer id, refusal, partial answer, citations, suggestions."""
+    return {
         "answer_id": answer.id,
         "refused": answer.refused,
+        "partial": answer.partial,
+        "unanswered": list(answer.unanswered),
         "citations": citations(answer),
         "suggestions": [suggestion.to_dict() for suggestion in answer.suggestions],
     }

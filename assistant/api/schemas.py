@@ -68,8 +68,10 @@ class CitationOut(BaseModel):
 class SuggestionOut(BaseModel):
     document: str
     title: str
-    url: str
+    url: str = Field(description="Opens the PDF at the page of the closest section")
     score: float
+    section: str = Field("", description="The heading of the closest passage's section")
+    page: int | None = None
 
 
 class AnswerResponse(BaseModel):
@@ -82,6 +84,11 @@ class AnswerResponse(BaseModel):
     language: str
     citations: list[CitationOut]
     suggestions: list[SuggestionOut]
+    partial: bool = Field(False, description="True when only some parts of the question are answered")
+    unanswered: list[str] = Field(default_factory=list,
+                                  description="The parts of the question the documents do not answer")
+    evidence_score: float = Field(description="How well the passages support an answer; below the "
+                                              "configured threshold the assistant refuses")
     timings_ms: dict[str, float]
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "2b8d9b956dae423396c7af2aac94e34f",
@@ -92,7 +99,7 @@ class AnswerResponse(BaseModel):
                        "quote": "Der 11. Bundesländerworkshop fand am 25. April 2023 im InnovationPort in "
                                 "der Hansestadt Wismar ... statt.",
                        "url": f"/documents/{_DOCUMENT}#page=1", "score": 1.12}],
-        "suggestions": [],
+        "suggestions": [], "evidence_score": 0.871,
         "timings_ms": {"retrieval": 114.2, "answer": 0.9, "total": 124.2},
     }]})
 
@@ -188,3 +195,45 @@ class ChatCompletionRequest(BaseModel):
         {"model": "smartcity", "messages": [{"role": "user", "content": _QUESTION}]},
         {"model": "smartcity", "stream": True,
          "messages": [{"role": "user", "content": "Wie verstetige ich einen Makerspace?"}]}]})
+
+
+# --- feedback review (admin) -----------------------------------------------------------------
+
+class FeedbackOut(BaseModel):
+    """One rating with the question, the conversation before it and the answer it rates."""
+
+    id: int = Field(description="Feedback id (`smartcity feedback to-eval --ids`)")
+    created_at: str = Field(description="When the feedback was given (UTC, ISO 8601)")
+    rating: Literal["up", "down"]
+    comment: str
+    source: str = Field(description="Where it was given: ui, api or widget")
+    answer_id: str
+    question: str
+    history: list[HistoryTurn] = Field(description="Earlier turns, when the answer was recorded with them")
+    answer: str = Field(description="The answer that was rated")
+    refused: bool
+    mode: str = Field(description="extractive or llm")
+    citations: list[CitationOut] = Field(description="The sources the rated answer cited")
+    answered_at: str = Field(description="When the answer was given (UTC, ISO 8601)")
+
+
+class FeedbackList(BaseModel):
+    """A page of feedback, newest first."""
+
+    items: list[FeedbackOut]
+    total: int = Field(description="How much feedback matches the filters (all pages)")
+    next_cursor: int | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": [{
+            "id": 42, "created_at": "2025-03-04T09:12:45+00:00", "rating": "down",
+            "comment": "Die Seitenangabe stimmt nicht.", "source": "widget",
+            "answer_id": "2b8d9b956dae423396c7af2aac94e34f", "question": _QUESTION, "history": [],
+            "answer": "Der 11. Bundesländerworkshop fand am 25. April 2023 im InnovationPort in der "
+                      "Hansestadt Wismar statt. [1]",
+            "refused": False, "mode": "extractive",
+            "citations": [{"n": 1, "document": _DOCUMENT, "title": _TITLE, "page": 1,
+                           "quote": "Der 11. Bundesländerworkshop fand am 25. April 2023 im InnovationPort "
+                                    "in der Hansestadt Wismar ... statt.",
+                           "url": f"/documents/{_DOCUMENT}#page=1", "score": 1.12}],
+            "answered_at": "2025-03-04T09:12:30+00:00"}],
+        "total": 17, "next_cursor": 42}]})

@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 
+from assistant.answer.types import Answer, Citation, document_url
 from assistant.wiring import Services
 from tests.conftest import ROOT, make_settings
+from tests.support.axe import axe_violations, report
 from tests.support.net import free_port
 from tests.support.server import LiveServer, start_server
 
@@ -29,6 +31,9 @@ ANKERORTE = "mpsc_ankerorte-des-digitalen-wandels_studie.pdf"
 EX_POST = "mpsc_ex-post-evaluation_strategiephasen.pdf"
 FIRST_QUESTION = "Wie verstetige ich einen Makerspace?"
 FOLLOW_UP = "Und welche Rolle spielt dabei das Ehrenamt?"
+# a compound question: one part is answered (under its own bold heading), the other is not
+PARTIAL_QUESTION = ("Wann fand der 11. Bundesländerworkshop statt und wie hoch ist das Budget für Kaffee "
+                    "in der Kantine des Ministeriums?")
 ANSWER_WAIT_MS = 90_000
 FINISHED = "#sc-chat .sc-answer:not(.sc-pending), #sc-chat .sc-refusal, #sc-chat .sc-notice"
 
@@ -63,10 +68,10 @@ class UiPage:
     requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
 
-    def open(self) -> UiPage:
+    def open(self, query: str = "") -> UiPage:
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        self.page.goto(self.origin + "/ui/", wait_until="load")
+        self.page.goto(self.origin + "/ui/" + query, wait_until="load")
         self.page.wait_for_selector("#sc-question textarea", timeout=60_000)
         return self
 
@@ -93,10 +98,11 @@ class UiPage:
 
 
 @contextmanager
-def ui_page(browser: Any, server: LiveServer) -> Iterator[UiPage]:
-    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 1000})
+def ui_page(browser: Any, server: LiveServer, dark: bool = False) -> Iterator[UiPage]:
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 1000},
+                                  color_scheme="dark" if dark else "light")
     try:
-        yield UiPage(context.new_page(), server.url).open()
+        yield UiPage(context.new_page(), server.url).open("?__theme=dark" if dark else "")
     finally:
         context.close()
 
@@ -271,6 +277,54 @@ def test_documents_tab_lists_the_corpus(browser: Any, live_server: LiveServer,
         assert response.headers["content-type"].startswith("application/pdf")
 
 
+# An answer in the pipeline's Markdown, with everything the UI must render or refuse to.
+MARKDOWN_ANSWER = (
+    "**Wann fand der Workshop statt?**\n\n"
+    "Am 25. April 2023 in \\*Wismar\\*. [1] Mit <img src=\"/xss-probe.png\" onerror=\"window.__scXss = 3\"> "
+    "Gästen. [2]\n\n"
+    "- Räume **früh** sichern [1]\n"
+    "- \\- kein Spiegelstrich <script>window.__scXss = 4</script> [2]\n\n"
+    "**Wie viele Personen nahmen teil?**\n\n"
+    "Dazu steht in den vorliegenden Dokumenten nichts."
+)
+
+
+def test_markdown_answer_is_rendered_safely(browser: Any, live_server: LiveServer, ingested_services: Services,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    citations = [Citation(n=n, document=ANKERORTE, title=f"Ankerorte {n}", page=n + 1, quote=f"Zitat {n}",
+                          url=document_url(ANKERORTE, n + 1), score=1.0) for n in (1, 2)]
+    answer = Answer(id="ui-markdown-test", answer=MARKDOWN_ANSWER, citations=citations, refused=False,
+                    mode="extractive", language="de", unanswered=["wie viele Personen nahmen teil?"])
+
+    def stream(question: str, history: Any = (), documents: Any = None) -> Iterator[str | Answer]:
+        yield MARKDOWN_ANSWER[:50]
+        yield MARKDOWN_ANSWER[50:]
+        yield answer
+
+    monkeypatch.setattr(ingested_services.assistant, "stream", stream)
+    with ui_page(browser, live_server) as ui:
+        page = ui.page
+        reply = ui.ask("Wann fand der Workshop statt und wie viele Personen nahmen teil?")
+        headings = reply.locator("h2.sc-part-title")
+        assert headings.all_inner_texts() == ["Wann fand der Workshop statt?", "Wie viele Personen nahmen teil?"]
+        first = reply.locator("p").first.inner_text()
+        assert first.startswith("Am 25. April 2023 in *Wismar*. [1] Mit <img src=") and first.endswith("Gästen. [2]")
+        items = reply.locator("ul > li")
+        assert items.all_inner_texts() == ["Räume früh sichern [1]",
+                                           "- kein Spiegelstrich <script>window.__scXss = 4</script> [2]"]
+        assert items.first.locator("strong").inner_text() == "früh"
+        hrefs = [marker.get_attribute("href") for marker in reply.locator("a.sc-ref").all()]
+        assert hrefs == [f"/documents/{ANKERORTE}#page={n + 1}" for n in (1, 2, 1, 2)]
+        assert "**" not in reply.inner_text() and reply.locator("em").count() == 0
+        note = reply.locator(".sc-partial[role=note]")
+        assert note.inner_text() == ("Teilweise beantwortet: Zu „Wie viele Personen nahmen teil?“ steht in den "
+                                     "Dokumenten nichts.")
+        assert reply.inner_html().index("sc-partial") < reply.inner_html().index("sc-sources")
+        assert page.locator("#sc-chat img[src*='xss-probe'], #sc-chat script").count() == 0
+        assert page.evaluate("window.__scXss") is None
+        assert not any("xss-probe" in url for url in ui.requests) and not ui.dialogs
+
+
 def test_markup_in_a_question_is_shown_as_text(browser: Any, live_server: LiveServer) -> None:
     with ui_page(browser, live_server) as ui:
         page = ui.page
@@ -314,6 +368,24 @@ def test_text_contrast_meets_wcag_aa(browser: Any, live_server: LiveServer) -> N
         assert all(ratio >= 4.5 for ratio in ratios.values()), ratios
 
 
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_no_wcag_violations_with_an_answer_on_screen(browser: Any, live_server: LiveServer, dark: bool) -> None:
+    """axe-core finds nothing against WCAG 2.1 A/AA (BITV 2.0): chat with a partial answer (part
+    headings, markers, the note on the unanswered part, an opened quote), then the documents tab."""
+    with ui_page(browser, live_server, dark=dark) as ui:
+        page = ui.page
+        reply = ui.ask(PARTIAL_QUESTION)
+        assert reply.locator("a.sc-ref").count() and reply.locator(".sc-partial").count(), reply.inner_html()
+        reply.locator(".sc-quote summary").first.click()
+        violations = axe_violations(page)
+        assert not violations, report(violations)
+
+        page.get_by_role("tab", name="Dokumente").click()
+        page.locator("#sc-documents table.sc-docs tbody tr").first.wait_for(timeout=30_000)
+        violations = axe_violations(page)
+        assert not violations, report(violations)
+
+
 # --- the UI when parts are missing or down ------------------------------------------------
 
 @contextmanager
@@ -354,7 +426,7 @@ def test_unreachable_llm_is_explained(browser: Any, ingested_services: Services)
     with server_for(settings) as server, ui_page(browser, server) as ui:
         reply = ui.ask(FIRST_QUESTION)
         assert "sc-notice-error" in (reply.get_attribute("class") or ""), reply.inner_html()
-        assert "Sprachdienst" in reply.inner_text() and "nicht erreichbar" in reply.inner_text()
+        assert "Sprachmodell" in reply.inner_text() and "nicht erreichbar" in reply.inner_text()
         # the page keeps working: the next question gets the same clear message, no traceback
         ui.ask("Welche Erfolgsfaktoren gibt es für den Betrieb eines Stadtlabors?")
         assert "Traceback" not in ui.page.content()

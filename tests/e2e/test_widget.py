@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -12,11 +13,14 @@ from typing import Any
 
 import pytest
 
+from tests.support.axe import axe_violations, report
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.e2e
 
 WORKSHOP = "stadt-land-digital_bundeslaenderworkshop-11_2023.pdf"
+# the widget's own elements only: the (deliberately bad) host page is not ours to judge
+WIDGET = {"include": [["smartcity-chat"]]}
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> Was ist ein Makerspace?'
 
 # Deliberately hostile host CSS: none of it may reach the widget.
@@ -111,14 +115,14 @@ def test_widget_answers_with_citation_links(page: Any, host_page: str, live_serv
 
     _ask(page, "Wann fand der 11. Bundesländerworkshop statt?")
     answer = page.locator("smartcity-chat .msg.bot").last
-    assert "25. April 2023" in answer.locator("p").inner_text()
+    assert "25. April 2023" in answer.locator(".answer").inner_text()
     link = answer.locator(".citations a").first
     href = link.get_attribute("href")
     assert re.fullmatch(rf"{re.escape(live_server.url)}/documents/{re.escape(WORKSHOP)}#page=\d+", href or ""), href
     assert link.get_attribute("target") == "_blank" and "noopener" in (link.get_attribute("rel") or "")
     assert "S." in link.inner_text()
     # [n] markers in the text link to the same pages
-    assert answer.locator("p a.marker").first.get_attribute("href", timeout=1000).startswith(live_server.url)
+    assert answer.locator(".answer a.marker").first.get_attribute("href", timeout=1000).startswith(live_server.url)
     # screen readers get the finished answer once, via the live region
     live = page.locator("smartcity-chat [aria-live=polite]")
     assert "25. April 2023" in live.text_content()
@@ -206,3 +210,103 @@ def test_demo_page_works_under_its_strict_csp(page: Any, live_server: Any) -> No
     link = page.locator("smartcity-chat .citations a").first.get_attribute("href") or ""
     assert link.startswith(f"{live_server.url}/documents/") and "#page=" in link
     assert violations == []
+
+
+def test_widget_has_no_wcag_violations(page: Any, host_page: str) -> None:
+    """axe-core finds nothing against WCAG 2.1 A/AA (BITV 2.0): the closed launcher, the open chat
+    with an answer and its sources, on a host page whose CSS tries to interfere."""
+    page.goto(host_page, wait_until="load")
+    violations = axe_violations(page, WIDGET)
+    assert not violations, report(violations)
+
+    page.locator("smartcity-chat .launcher").click()
+    page.locator("smartcity-chat #sc-input").focus()
+    _ask(page, "Wann fand der 11. Bundesländerworkshop statt?")
+    answer = page.locator("smartcity-chat .msg.bot").last
+    assert answer.locator("a.marker").count()
+    answer.locator("details summary").first.click()
+    violations = axe_violations(page, WIDGET)
+    assert not violations, report(violations)
+
+
+# An answer in the service's Markdown, with everything the widget must render or refuse to.
+MARKDOWN_ANSWER = (
+    "**Wann fand der Workshop statt?**\n\n"
+    "Am 25. April 2023 in \\*Wismar\\*. [1] Mit <img src=x onerror=\"window.__xss=3\"> Gästen. [2]\n"
+    "Zweite Zeile [9].\n\n"
+    "- Räume **früh** sichern [1]\n"
+    "- \\- kein Spiegelstrich <script>window.__xss=4</script> [2]\n\n"
+    "**Wie viele Personen nahmen teil?**\n\n"
+    "Dazu steht in den vorliegenden Dokumenten nichts."
+)
+
+
+def _visible(locator: Any) -> list[str]:
+    """The text of each element as shown, without the screen-reader-only hints ("opens in a new tab")."""
+    return list(locator.evaluate_all("""(nodes) => nodes.map((node) => {
+        const copy = node.cloneNode(true);
+        copy.querySelectorAll('.sr-only').forEach((hint) => hint.remove());
+        return copy.textContent;
+    })"""))
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def test_markdown_answer_is_rendered_with_elements_and_partial_note(
+        page: Any, host_page: str, live_server: Any, artifacts: Path) -> None:
+    citations = [{"n": n, "document": WORKSHOP, "title": f"Workshop {n}", "page": n, "quote": f"Zitat {n}",
+                  "url": f"/documents/{WORKSHOP}#page={n}", "score": 1.0} for n in (1, 2)]
+    done = {"id": "md-test", "answer": MARKDOWN_ANSWER, "refused": False, "mode": "extractive",
+            "language": "de", "citations": citations, "suggestions": [], "partial": True,
+            "unanswered": ["wie viele Personen nahmen teil?"], "evidence_score": 0.9, "timings_ms": {}}
+    tokens = [MARKDOWN_ANSWER[:40], MARKDOWN_ANSWER[40:]]
+    body = "".join(_sse("token", {"text": token}) for token in tokens) + _sse("citations", {"citations": citations})
+    body += _sse("done", done)
+    origin = host_page.rsplit("/", 1)[0]
+
+    def fulfil(route: Any) -> None:
+        if route.request.method != "POST":
+            route.continue_()  # the CORS preflight goes to the real server
+            return
+        route.fulfill(status=200, body=body, headers={
+            "Content-Type": "text/event-stream; charset=utf-8", "Access-Control-Allow-Origin": origin})
+
+    page.route(f"{live_server.url}/v1/ask/stream", fulfil)
+    page.goto(host_page, wait_until="load")
+    page.locator("smartcity-chat .launcher").click()
+    page.locator("smartcity-chat #sc-input").focus()
+    _ask(page, "Wann fand der Workshop statt und wie viele Personen nahmen teil?")
+    answer = page.locator("smartcity-chat .msg.bot").last
+    rendered = answer.locator(".answer")
+    headings = rendered.locator("h3.part")
+    assert headings.all_inner_texts() == ["Wann fand der Workshop statt?", "Wie viele Personen nahmen teil?"]
+    paragraphs = _visible(rendered.locator("p"))
+    assert paragraphs[0].startswith("Am 25. April 2023 in *Wismar*. [1] Mit <img src=x") and "Gästen." in paragraphs[0]
+    assert paragraphs[0].endswith("Zweite Zeile [9].")  # a single newline joins lines; [9] names no source
+    assert paragraphs[1] == "Dazu steht in den vorliegenden Dokumenten nichts."
+    items = rendered.locator("ul > li")
+    assert items.count() == 2
+    assert _visible(items) == ["Räume früh sichern [1]", "- kein Spiegelstrich <script>window.__xss=4</script> [2]"]
+    assert items.nth(0).locator("strong").inner_text() == "früh"
+    markers = rendered.locator("a.marker")
+    assert markers.count() == 4
+    hrefs = [marker.get_attribute("href") for marker in markers.all()]
+    assert hrefs == [f"{live_server.url}/documents/{WORKSHOP}#page={n}" for n in (1, 2, 1, 2)]
+    assert "**" not in rendered.inner_text() and rendered.locator("em").count() == 0
+    assert markers.first.get_attribute("title") == "Workshop 1, S. 1"
+    # the partial answer is marked, visibly and for screen readers
+    note = answer.locator(".partial[role=note]")
+    assert note.inner_text() == ("Teilweise beantwortet: Zu „Wie viele Personen nahmen teil?“ steht in den "
+                                 "Dokumenten nichts.")
+    live = page.locator("smartcity-chat [aria-live=polite]").text_content() or ""
+    assert "Teilweise beantwortet" in live and "**" not in live and "öffnet in neuem Tab" not in live
+    # nothing from the text became markup
+    assert page.evaluate("() => window.__xss") is None
+    assert page.evaluate("() => document.querySelector('smartcity-chat').shadowRoot"
+                         ".querySelectorAll('img, script').length") == 0
+    page.screenshot(path=str(artifacts / "widget-markdown.png"))
+    violations = axe_violations(page, WIDGET)
+    assert not violations, report(violations)
+    assert page.errors == []  # type: ignore[attr-defined]

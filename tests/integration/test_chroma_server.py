@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import StoreUnavailableError
 from assistant.settings import Settings
 from assistant.wiring import Services
 from tests.conftest import make_settings
 from tests.support.net import free_port
 from tests.support.pdfs import sample_pages, write_pdf
+from vectorstore.errors import StoreUnavailableError
 
 pytestmark = pytest.mark.integration
 

@@ -9,16 +9,8 @@ import pytest
 
 from assistant.wiring import Services
 from evals.dataset import CATEGORIES, DatasetError, load_dataset
-from evals.metrics import normalize
+from evals.quotes import misplaced_quotes
 from ingest.models import Chunk
-
-# Quotes that are on their page in the PDF but not in the ingested text, because the cleaner
-# loses them (exact set: the test fails when one of them starts passing, so it is removed):
-#   exp-003 p.3: a stray "-" appears between two numbered list lines ("Lösungen - 2. Initiierung");
-#   exp-007 p.16: footnote 16 is dropped with the footnotes, and the sentence lives only there;
-#   multi-009 p.25: after the credit line "Quelle: Amt Süderbrarup - Kira Kutscher" the heading
-#     and the first line of the box ("Das im Oktober 2022 eröffnete DiZ im Amt Sü-") are lost.
-KNOWN_CLEANER_LOSSES: set[tuple[str, int]] = set()  # quotes the cleaner is known to lose (none now)
 
 
 def test_dataset_is_complete() -> None:
@@ -85,40 +77,8 @@ def test_every_quote_is_on_its_page_of_the_ingested_text(ingested_services: Serv
     for record in store.documents():
         ids, _ = store.all_texts([record.version])
         chunks[record.file] = sorted(store.get_chunks(ids), key=lambda chunk: chunk.position)
-    missing: set[tuple[str, int]] = set()
-    report: list[str] = []
-    for item in load_dataset():
-        for evidence in item.evidence:
-            if evidence.document not in chunks:
-                report.append(f"{item.id}: unknown document {evidence.document}")
-                missing.add((item.id, evidence.page))
-                continue
-            quote = normalize(evidence.quote)
-            passages = _passages(chunks[evidence.document])
-            if any(first <= evidence.page <= last and quote in text for first, last, text in passages):
-                continue
-            elsewhere = sorted({first for first, _, text in passages if quote in text})
-            missing.add((item.id, evidence.page))
-            report.append(f"{item.id} p.{evidence.page}: {evidence.quote[:70]!r}"
-                          + (f" (found on pages {elsewhere})" if elsewhere else " (not in the ingested text)"))
-    unexpected = sorted(missing - KNOWN_CLEANER_LOSSES)
-    fixed = sorted(KNOWN_CLEANER_LOSSES - missing)
-    assert not unexpected, "quotes not on their page:\n" + "\n".join(report)
-    assert not fixed, f"now found, remove from KNOWN_CLEANER_LOSSES: {fixed}"
-
-
-def _passages(chunks: list[Chunk]) -> list[tuple[int, int, str]]:
-    """(first page, last page, normalised text) of every chunk and of every two neighbours.
-
-    A quote may straddle a chunk boundary; it is still in the ingested text (and a search
-    that merges neighbouring chunks finds it whole).
-    """
-    texts = [normalize(chunk.text) for chunk in chunks]
-    passages = [(chunk.page, chunk.page_end, text) for chunk, text in zip(chunks, texts, strict=True)]
-    for index in range(len(chunks) - 1):
-        first, second = chunks[index], chunks[index + 1]
-        passages.append((first.page, second.page_end, texts[index] + " " + texts[index + 1]))
-    return passages
+    problems = misplaced_quotes(load_dataset(), chunks)
+    assert not problems, "quotes not on their page:\n" + "\n".join(problems)
 
 
 def _write(tmp_path: Path, items: list[dict[str, object]]) -> Path:

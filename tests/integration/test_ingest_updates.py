@@ -137,7 +137,7 @@ def test_bad_setting_stops_the_cli_naming_the_variable(small_settings: Settings)
     assert "SMARTCITY_RETRIEVAL_TOP_K" in result.stderr
 
 
-def test_readers_keep_the_previous_snapshot_while_a_new_keyword_index_is_built(
+def test_readers_keep_the_previous_snapshot_while_new_indexes_are_built(
         small_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A replica that notices a new manifest builds its keyword index once; meanwhile it answers."""
     corpus = tmp_path / "pdfs"
@@ -145,20 +145,20 @@ def test_readers_keep_the_previous_snapshot_while_a_new_keyword_index_is_built(
     write_pdf(corpus / "a.pdf", sample_pages("Verstetigung", 2), title="Bericht A")
     writer = Services(small_settings)
     writer.ingestor.ingest([corpus])
-    replica = KnowledgeBase(writer.store, tmp_path / "replica-keyword", refresh_seconds=0)
+    replica = KnowledgeBase(writer.store, tmp_path / "replica-keyword", tmp_path / "replica.lock", refresh_seconds=0)
     assert [record.file for record in replica.snapshot().documents] == ["a.pdf"]
 
     write_pdf(corpus / "b.pdf", sample_pages("Beteiligung", 2), title="Bericht B")
     writer.ingestor.ingest([corpus])
     building, release = threading.Event(), threading.Event()
-    build = replica._keyword_index
+    build = replica._derive
 
     def slow_build(*args: object) -> object:
         building.set()
         release.wait(timeout=30)
         return build(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(replica, "_keyword_index", slow_build)
+    monkeypatch.setattr(replica, "_derive", slow_build)
     builder = threading.Thread(target=replica.snapshot)
     builder.start()
     assert building.wait(timeout=30)

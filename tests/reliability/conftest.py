@@ -47,9 +47,7 @@ def record_result(section: str, data: dict[str, Any]) -> None:
 def fresh_services(base: Services, data_dir: Path, corpus_dir: Path, **overrides: object) -> Services:
     """A `Services` over an empty store in `data_dir`, sharing the loaded embedding model of `base`."""
     settings = make_settings(data_dir, corpus_dir, **overrides)
-    services = Services(settings)
-    services.__dict__["embeddings"] = base.embeddings
-    return services
+    return Services(settings, embeddings=base.embeddings)
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from assistant.answer.types import Answer
-from assistant.errors import NotFoundError
 from assistant.feedback import FeedbackStore
+from ingest.errors import NotFoundError
 
 
 def new_answer(tag: str) -> Answer:

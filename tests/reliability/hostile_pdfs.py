@@ -19,7 +19,8 @@ from tests.support.pdfs import pdf_bytes
 FACT = "Die Stadt Quellbrunn eroeffnete den Zukunftshafen im Hafenquartier."
 _TEXT = f"BT /F1 12 Tf 50 750 Td ({FACT}) Tj ET".encode()
 _FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-_PAGE = b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R /Resources << /Font << /F1 %d 0 R >> >> %s>>"
+_PAGE = (b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+         b"/Resources << /Font << /F1 %d 0 R >> >> %s>>")
 
 
 def build(objects: list[bytes], root: int = 1) -> bytes:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import NotFoundError
 from assistant.feedback import FeedbackStore
+from ingest.errors import NotFoundError
 from tests.reliability import feedback_writer
 from tests.reliability.conftest import record_result
 

@@ -50,7 +50,7 @@ OPERATIONS = [
     ("GET", "/v1/documents"), ("GET", "/documents/{file}"), ("POST", "/v1/feedback"), ("GET", "/health"),
     ("GET", "/ready"),
 ]
-ADMIN_OPERATIONS = [("POST", "/v1/documents"), ("DELETE", "/v1/documents/{file}")]
+ADMIN_OPERATIONS = [("POST", "/v1/documents"), ("DELETE", "/v1/documents/{file}"), ("GET", "/v1/feedback")]
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 # Invalid requests need something to break: a body. (The one path parameter is any file name.)
 WITH_BODY = {("POST", "/v1/ask"), ("POST", "/v1/ask/stream"), ("POST", "/v1/chat/completions"),

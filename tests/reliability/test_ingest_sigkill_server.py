@@ -38,7 +38,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
 
 DOCUMENTS = 3
 QUESTION = "Was digitalisierte das Team Jugendzentrum im Oktober?"
-ROUNDS = ["Alpha", "Beta", "Gamma", "Delta"]  # words, not digits: the cleaner treats digit-only variation as boilerplate
+# Words, not digits: the cleaner treats digit-only variation as boilerplate.
+ROUNDS = ["Alpha", "Beta", "Gamma", "Delta"]
 _NOUNS = ["Ladesäule", "Radweg", "Bürgerbüro", "Sensornetz", "Stadtbibliothek", "Mobilitätsstation", "Wärmeplan",
           "Datenplattform", "Quartierstreff", "Regenrückhaltebecken", "Schulcampus", "Marktplatz", "Busspur",
           "Solardach", "Parkhaus", "Jugendzentrum", "Wochenmarkt", "Stadtpark", "Klärwerk", "Feuerwache",

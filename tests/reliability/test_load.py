@@ -8,7 +8,6 @@ written to test-artifacts/reliability.json), not asserted: speed belongs in the 
 from __future__ import annotations
 
 import json
-import math
 import random
 import statistics
 import threading
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from assistant.wiring import Services
@@ -136,15 +136,9 @@ def _plan(seed: int = 9) -> list[str]:
     return ["ask"] * CONCURRENCY + kinds
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
 def _summary(seconds: list[float]) -> dict[str, float]:
     return {"n": len(seconds), "p50_ms": round(statistics.median(seconds) * 1000, 1),
-            "p95_ms": round(_percentile(seconds, 0.95) * 1000, 1), "max_ms": round(max(seconds) * 1000, 1)}
+            "p95_ms": round(float(np.percentile(seconds, 95)) * 1000, 1), "max_ms": round(max(seconds) * 1000, 1)}
 
 
 def test_mixed_burst_has_no_errors_and_loses_no_feedback(reliability_server: LiveServer,

@@ -120,9 +120,7 @@ def _llm_server(ingested_services: Services, base_url: str, api_key: str) -> Liv
         "rate_limit": "0", "admin_token": SecretStr(ADMIN_TOKEN), "answer": AnswerSettings(mode="llm"),
         "llm": LLMSettings(base_url=base_url, model="secret-model", api_key=SecretStr(api_key), timeout_s=5,
                            fallback_extractive=False)})
-    services = Services(settings)
-    services.__dict__.update({name: getattr(ingested_services, name)
-                              for name in ("store", "knowledge_base", "embeddings", "feedback")})
+    services = ingested_services.sharing(settings, feedback=ingested_services.feedback)
     return start_server(settings, services)
 
 

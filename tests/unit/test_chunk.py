@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ingest.chunk import chunk_document, count_tokens
-from ingest.clean import Block
+from ingest.clean import Block, clean_document
 from ingest.models import PROCESSING_REVISION, Chunk
 from ingest.pdf import RawDocument
 
@@ -65,3 +65,66 @@ def test_metadata_round_trip() -> None:
     again = Chunk.from_record(chunk.id, chunk.text, chunk.metadata())
     assert again == chunk
     assert all(value is not None for value in chunk.metadata().values())
+
+
+# --- pages of sentences inside a block, sections ------------------------------------------
+
+def _report_page(number: int, body: list[str]) -> str:
+    return "\n".join(["Bericht über Ankerorte", f"Seite {number}", *body])
+
+
+def test_a_sentence_after_a_page_break_inside_a_block_is_on_the_next_page() -> None:
+    # One paragraph over two pages: its first sentence runs over the page break, the next
+    # one starts on page 2, in the same block.
+    pages = [
+        _report_page(1, ["Der Experimentierraum wurde im April 2024 eröffnet und", "bietet Angebote für alle Alters-"]),
+        _report_page(2, ["gruppen an. Danach folgte ein zweiter Raum für die Jugend.", "Ein neuer Absatz."]),
+        _report_page(3, ["Schluss."]),
+    ]
+    document = RawDocument(file="raum.pdf", sha256="cd" * 32, title="Raum", publisher="", year=None, pages=pages)
+    blocks = clean_document(pages)
+    chunks = chunk_document(document, blocks, chunk_tokens=400, overlap_tokens=0)
+    chunk = next(chunk for chunk in chunks if "Altersgruppen" in chunk.text)
+    assert chunk.page == 1
+    assert chunk.page_at(chunk.text.index("Der Experimentierraum")) == 1  # starts on page 1
+    assert chunk.page_at(chunk.text.index("Danach folgte")) == 2  # starts on page 2, same block
+    # A chunk that starts after the break (here: cut at sentence ends) starts on page 2.
+    small = chunk_document(document, blocks, chunk_tokens=12, overlap_tokens=0)
+    later = next(chunk for chunk in small if chunk.text.startswith("Danach folgte"))
+    assert (later.page, later.page_end, later.page_at(0)) == (2, 2, 2)
+
+
+def _outlined_blocks() -> list[Block]:
+    return [
+        Block("heading", "3 Erfolgsfaktoren", 1, 1, level=1),
+        Block("heading", "3.3 Verstetigen und absichern", 1, 1, level=2),
+        Block("paragraph", "Die Verstetigung beginnt früh.", 1, 1),
+        Block("heading", "Frühzeitige Verstetigungsstrategie", 2, 2, level=3),
+        Block("paragraph", "Die Ankerorte sind befristet gefördert.", 2, 2),
+        Block("paragraph", "Für Verantwortliche bedeutet eine frühzeitige Verstetigungsstrategie:", 2, 2),
+        Block("item", "• Verstetigung im Konzept berücksichtigen", 2, 2),
+        Block("item", "• Politik früh einbinden", 2, 2),
+        Block("heading", "4 Ausblick", 3, 3, level=1),
+        Block("paragraph", "Die Orte bleiben wichtig.", 3, 3),
+    ]
+
+
+def test_chunks_carry_the_path_of_their_section_and_its_nearest_heading() -> None:
+    chunks = chunk_document(_document(), _outlined_blocks(), chunk_tokens=200, overlap_tokens=0)
+    paths = [(chunk.section, chunk.section_path) for chunk in chunks]
+    assert paths == [
+        ("3.3 Verstetigen und absichern", "3 Erfolgsfaktoren > 3.3 Verstetigen und absichern"),
+        ("Frühzeitige Verstetigungsstrategie",
+         "3 Erfolgsfaktoren > 3.3 Verstetigen und absichern > Frühzeitige Verstetigungsstrategie"),
+        ("4 Ausblick", "4 Ausblick"),
+    ]
+    again = Chunk.from_record(chunks[1].id, chunks[1].text, chunks[1].metadata())
+    assert again == chunks[1]
+
+
+def test_a_list_lead_stays_in_the_chunk_of_its_items() -> None:
+    # Chunks too small for the lead and all its items: the lead still goes with the first item.
+    chunks = chunk_document(_document(), _outlined_blocks(), chunk_tokens=36, overlap_tokens=0)
+    lead = next(chunk for chunk in chunks if "Für Verantwortliche" in chunk.text)
+    assert "• Verstetigung im Konzept berücksichtigen" in lead.text
+    assert lead.section == "Frühzeitige Verstetigungsstrategie"

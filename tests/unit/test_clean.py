@@ -66,7 +66,8 @@ def test_running_headers_footers_and_credits_are_removed_and_paragraphs_joined()
     assert "Bericht über Ankerorte" not in joined
     assert "Quelle" not in joined and "Beispielhausen" not in joined
     assert blocks[0].kind == "heading" and blocks[0].text == "1.1 Einleitung und Ziel"
-    assert "Die Kommune richtet einen Makerspace ein. Dafür braucht sie eine Verstetigungsstrategie und Personal." in texts
+    assert ("Die Kommune richtet einen Makerspace ein. Dafür braucht sie eine Verstetigungsstrategie "
+            "und Personal.") in texts
     items = [block for block in blocks if block.kind == "item"]
     assert [item.text for item in items] == ["• Werkstatt für Kinder", "• Sprechstunde für Ältere"]
 
@@ -119,7 +120,8 @@ def test_numbered_lines_in_sequence_are_a_list_not_headings() -> None:
             "2. Initiierung von Lernprozessen und Übertragung von digitalen Lösungen",
             "3. Erwirkung effektiver Beiträge für eine integrierte nachhaltige Stadtentwicklung"]
     blocks = clean_document([_page(1, body), _page(2, ["Text."]), _page(3, ["Text."])])
-    assert [b.kind for b in blocks[:4]] == ["heading", "item", "item", "item"]
+    # The title right above the list leads it (it heads no section of the outline).
+    assert [b.kind for b in blocks[:4]] == ["paragraph", "item", "item", "item"]
 
 
 def test_glued_original_page_number_running_head_is_dropped() -> None:
@@ -156,3 +158,26 @@ def test_a_footnote_of_several_sentences_amid_the_body_is_taken_out_whole() -> N
     assert "Landkreise" not in running and "Staffeln" not in running
     assert "Gemeint sind Städte. Auch Landkreise zählen dazu. Ebenso Gemeinden. Das gilt für alle Staffeln." \
         in footnotes
+
+
+# --- page breaks inside blocks --------------------------------------------------------------
+
+def test_a_block_joined_over_a_page_break_knows_where_the_next_page_starts() -> None:
+    pages = [
+        _page(1, ["Der Experimentierraum wurde im April 2024 eröffnet und", "bietet Angebote für alle Alters-"]),
+        _page(2, ["gruppen an. Danach folgte ein zweiter Raum, der sich an alle"]),
+        _page(3, ["richtet, die Fragen haben, und an die"]),
+        _page(4, ["Schulen der Umgebung. Schluss."]),
+    ]
+    block = next(b for b in clean_document(pages) if "Altersgruppen" in b.text)
+    assert (block.page, block.page_end) == (1, 4)
+    # The hyphen is gone at the first join, a space was added at the others: the breaks say
+    # where the text of pages 2, 3 and 4 starts all the same.
+    assert [page for _, page in block.page_breaks] == [2, 3, 4]
+    assert block.text[block.page_breaks[0][0]:].startswith("gruppen an.")
+    assert block.text[block.page_breaks[1][0]:].startswith("richtet, die")
+    assert block.text[block.page_breaks[2][0]:].startswith("Schulen der")
+    assert block.page_at(block.text.index("Der Experimentierraum")) == 1
+    assert block.page_at(block.text.index("Altersgruppen")) == 1
+    assert block.page_at(block.text.index("Danach folgte")) == 2
+    assert block.page_at(block.text.index("Schulen der Umgebung")) == 4

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import SettingsError
 from evals import metrics
 from evals.judge import parse_verdict
 from evals.metrics import CitedSource, Retrieved
 from evals.runner import check_gate, load_gate
+from ingest.errors import SettingsError
 
 DOC_A = "a.pdf"
 DOC_B = "b.pdf"

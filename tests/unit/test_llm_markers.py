@@ -1,6 +1,6 @@
 """Citation markers in streamed LLM text: unknown sources are dropped, even across pieces."""
 
-from assistant.answer.llm import _cited_sentences, _MarkerFilter, _renumber
+from assistant.answer.llm import _cited_sentences, _MarkerFilter
 
 
 def _stream(pieces: list[str], sources: int) -> str:
@@ -21,9 +21,8 @@ def test_brackets_that_are_not_markers_pass_through() -> None:
     assert _stream(["Eine Liste [siehe unten] und [a", "b] fertig"], 2) == "Eine Liste [siehe unten] und [ab] fertig"
 
 
-def test_cited_sentences_and_renumbering() -> None:
+def test_cited_sentences() -> None:
     text = "Erster Satz [3]. Zweiter Satz [1][3]."
     cited = _cited_sentences(text, 3)
     assert set(cited) == {1, 3}
     assert cited[3] == ["Erster Satz .", "Zweiter Satz ."]
-    assert _renumber(text, {1: 1, 3: 2}) == "Erster Satz [2]. Zweiter Satz [1][2]."

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import DocumentError
+from ingest.errors import DocumentError
 from ingest.pdf import read_pdf
 from tests.support.pdfs import encrypted_pdf, image_only_pdf, pdf_bytes, sample_pages, write_pdf
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import SettingsError
 from assistant.settings import load_settings
+from ingest.errors import SettingsError
 
 
 def test_environment_maps_to_groups_and_flat_names(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,9 @@
  *
  * Vanilla JS, no external resources; everything lives in a Shadow DOM so the host page's
  * CSS cannot reach it. All text from users and from the service is inserted with
- * textContent, never parsed as HTML. The host page must be listed in SMARTCITY_CORS_ORIGINS.
+ * textContent, never parsed as HTML. Answers are Markdown; the widget renders the subset
+ * the service writes (paragraphs, "- " lists, **bold** part headings, backslash escapes)
+ * by building elements itself. The host page must be listed in SMARTCITY_CORS_ORIGINS.
  */
 (function () {
   "use strict";
@@ -38,7 +40,7 @@
     de: {
       title: "Smart-City-Assistent",
       launcher: "Fragen?",
-      open: "Chat mit dem Smart-City-Assistenten öffnen",
+      open: "Chat mit dem Smart-City-Assistenten öffnen",  // read after the visible "Fragen?"
       close: "Chat schließen",
       reset: "Neues Gespräch",
       intro: "Stellen Sie eine Frage zu den Smart-City-Programmen. Die Antworten stammen aus den " +
@@ -54,6 +56,9 @@
       page: "S.",
       newTab: " (öffnet in neuem Tab)",
       refused: "In den Dokumenten steht dazu nichts.",
+      partial: "Teilweise beantwortet:",
+      partialText: "Zu {q} steht in den Dokumenten nichts.",
+      quoteOpen: "„", quoteClose: "“", and: " und ",
       suggestions: "Vielleicht helfen diese Dokumente weiter:",
       helpful: "War die Antwort hilfreich?",
       yes: "Ja",
@@ -84,6 +89,9 @@
       page: "p.",
       newTab: " (opens in a new tab)",
       refused: "The documents say nothing about this.",
+      partial: "Partly answered:",
+      partialText: "The documents say nothing about {q}.",
+      quoteOpen: "“", quoteClose: "”", and: " and ",
       suggestions: "These documents might help:",
       helpful: "Was this answer helpful?",
       yes: "Yes",
@@ -145,6 +153,13 @@
     ".messages { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 10px; }",
     ".msg { max-width: 92%; padding: 8px 12px; border-radius: 10px; overflow-wrap: anywhere; }",
     ".msg p { margin: 0; white-space: pre-wrap; }",
+    ".answer p, .answer li { white-space: normal; }",
+    ".answer p { margin: 0 0 6px; } .answer > :last-child { margin-bottom: 0; }",
+    ".answer ul { margin: 0 0 6px; padding-left: 1.3em; list-style: disc outside; }",
+    ".answer li { margin: 2px 0; font-size: inherit; }",
+    ".answer .part { margin: 8px 0 4px; font-size: 1rem; } .answer .part:first-child { margin-top: 0; }",
+    ".partial { margin: 8px 0 0; padding: 6px 8px; border-left: 4px solid #b45309; background: #fff8e1;",
+    "  color: #5c2a06; font-size: .9rem; }",
     ".intro { color: #4a4a4a; font-size: .95rem; max-width: 100%; padding: 0; }",
     ".user { align-self: flex-end; background: #e8eef7; }",
     ".bot { align-self: flex-start; background: #f4f4f4; }",
@@ -203,8 +218,9 @@
   root.style.setProperty("--sc-accent", accent);
   root.style.setProperty("--sc-on-accent", onAccent);
 
+  // The accessible name starts with the visible text (WCAG 2.5.3 Label in Name): "Fragen? Chat … öffnen".
   var launcher = el("button", { type: "button", "class": "launcher", "aria-expanded": "false",
-                                "aria-controls": "sc-panel", "aria-label": TEXT.open });
+                                "aria-controls": "sc-panel" });
   var icon = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   icon.setAttribute("viewBox", "0 0 24 24");
   icon.setAttribute("aria-hidden", "true");
@@ -214,6 +230,7 @@
   icon.appendChild(path);
   launcher.appendChild(icon);
   launcher.appendChild(el("span", {}, TEXT.launcher));
+  launcher.appendChild(el("span", { "class": "sr-only" }, " " + TEXT.open));
 
   var panel = el("section", { id: "sc-panel", "class": "panel", role: "dialog", "aria-modal": "false",
                               "aria-labelledby": "sc-title" });
@@ -310,23 +327,165 @@
     box.setAttribute("role", "alert");
   }
 
-  /** The answer text with its [n] markers as links to the cited page. */
-  function renderAnswer(paragraph, text, citations) {
-    var byNumber = {};
-    citations.forEach(function (c) { byNumber[c.n] = c; });
-    paragraph.textContent = "";
-    text.split(/(\[\d+\])/).forEach(function (part) {
-      var match = /^\[(\d+)\]$/.exec(part);
-      var citation = match && byNumber[match[1]];
-      if (!citation) {
-        paragraph.appendChild(document.createTextNode(part));
-        return;
+  // --- Markdown: the subset answers are written in, turned into elements (never HTML) ------
+  var BULLET = /^ {0,3}[-*+][ \t]+(.*)$/;
+  var HEADING = /^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
+  var ESCAPABLE = /[!-\/:-@\[-`{-~]/;  // ASCII punctuation, as CommonMark escapes it
+
+  /** Blocks of an answer: {type: "p"|"h"|"ul", text | items}. Blank lines separate blocks. */
+  function blocks(markdown) {
+    var result = [];
+    var current = null;
+    String(markdown).replace(/\r\n?/g, "\n").split("\n").forEach(function (line) {
+      var trimmed = line.trim();
+      var bullet = BULLET.exec(line);
+      var heading = HEADING.exec(line);
+      if (!trimmed) {
+        if (current && current.type === "p") current = null;
+        if (current && current.type === "ul") current.gap = true;
+      } else if (bullet && bullet[1].trim()) {
+        if (!current || current.type !== "ul") {
+          current = { type: "ul", items: [] };
+          result.push(current);
+        }
+        current.gap = false;
+        current.items.push(bullet[1].trim());
+      } else if (heading) {
+        result.push({ type: "h", text: heading[1] });
+        current = null;
+      } else if (current && current.type === "ul" && !current.gap) {
+        current.items[current.items.length - 1] += " " + trimmed;  // a continuation line
+      } else if (current && current.type === "p") {
+        current.text += " " + trimmed;
+      } else {
+        current = { type: "p", text: trimmed };
+        result.push(current);
       }
-      var marker = link(citation.url, part);
-      marker.className = "marker";
-      marker.setAttribute("title", citation.title + ", " + TEXT.page + " " + citation.page);
-      paragraph.appendChild(marker);
     });
+    result.forEach(function (block) {  // a paragraph that is all bold is a part heading
+      var match = block.type === "p" && /^\*\*(\S(?:.*\S)?)\*\*$/.exec(block.text);
+      if (match && match[1].indexOf("**") < 0 && !/\\$/.test(match[1])) {
+        block.type = "h";
+        block.text = match[1];
+      }
+    });
+    return result;
+  }
+
+  /** Inline text as spans {text, strong}: backslash escapes undone, **bold** paired. */
+  function spans(text) {
+    var pieces = [];  // {text} or {delim: "**", open, close}
+    var plain = "";
+    for (var i = 0; i < text.length; i++) {
+      var ch = text.charAt(i);
+      if (ch === "\\" && i + 1 < text.length && ESCAPABLE.test(text.charAt(i + 1))) {
+        plain += text.charAt(++i);
+      } else if (ch === "*" && text.charAt(i + 1) === "*") {
+        var before = i > 0 ? text.charAt(i - 1) : " ";
+        var after = i + 2 < text.length ? text.charAt(i + 2) : " ";
+        pieces.push({ text: plain });
+        plain = "";
+        pieces.push({ delim: true, open: !/\s/.test(after), close: !/\s/.test(before) });
+        i++;
+      } else {
+        plain += ch;
+      }
+    }
+    pieces.push({ text: plain });
+    var opener = -1;
+    pieces.forEach(function (piece, index) {
+      if (!piece.delim) return;
+      if (piece.close && opener >= 0) {
+        pieces[opener].pair = "open";
+        piece.pair = "close";
+        opener = -1;
+      } else if (piece.open) {
+        opener = index;
+      }
+    });
+    var result = [];
+    var strong = false;
+    pieces.forEach(function (piece) {
+      if (piece.delim && piece.pair) strong = piece.pair === "open";
+      else {
+        var value = piece.delim ? "**" : piece.text;
+        if (!value) return;
+        var last = result[result.length - 1];
+        if (last && last.strong === strong) last.text += value;
+        else result.push({ text: value, strong: strong });
+      }
+    });
+    return result;
+  }
+
+  /** Inline Markdown into `parent`: text nodes, <strong>, and [n] markers as links to the cited page. */
+  function renderInline(parent, text, byNumber) {
+    spans(text).forEach(function (span) {
+      var target = span.strong ? parent.appendChild(el("strong")) : parent;
+      span.text.split(/(\[\d{1,3}\])/).forEach(function (part) {
+        var match = /^\[(\d+)\]$/.exec(part);
+        var citation = match && byNumber && byNumber[match[1]];
+        if (!citation) {
+          if (part) target.appendChild(document.createTextNode(part));
+          return;
+        }
+        var marker = link(citation.url, part);
+        marker.className = "marker";
+        marker.setAttribute("title", citation.title + ", " + TEXT.page + " " + citation.page);
+        target.appendChild(marker);
+      });
+    });
+  }
+
+  /** The answer as elements: paragraphs, lists, part headings, with linked markers. */
+  function renderMarkdown(markdown, citations) {
+    var byNumber = {};
+    (citations || []).forEach(function (c) { byNumber[c.n] = c; });
+    var container = el("div", { "class": "answer" });
+    blocks(markdown).forEach(function (block) {
+      if (block.type === "ul") {
+        var list = container.appendChild(el("ul"));
+        block.items.forEach(function (item) { renderInline(list.appendChild(el("li")), item, byNumber); });
+      } else {
+        var node = container.appendChild(block.type === "h" ? el("h3", { "class": "part" }) : el("p"));
+        renderInline(node, block.text, byNumber);
+      }
+    });
+    return container;
+  }
+
+  /** The answer as plain text, for the live region (no markup characters, no link hints). */
+  function plainText(markdown) {
+    return blocks(markdown).map(function (block) {
+      var texts = block.type === "ul" ? block.items : [block.text];
+      return texts.map(function (text) {
+        return spans(text).map(function (span) { return span.text; }).join("");
+      }).join(" ");
+    }).join(" ");
+  }
+
+  /** "Teilweise beantwortet: Zu „…“ steht in den Dokumenten nichts." for the parts left open. */
+  function partialText(unanswered) {
+    var parts = (unanswered || []).map(function (part) { return String(part).trim(); })
+      .filter(Boolean).map(function (part) {
+        return TEXT.quoteOpen + part.charAt(0).toUpperCase() + part.slice(1) + TEXT.quoteClose;
+      });
+    if (!parts.length) return "";
+    var named = parts.length === 1 ? parts[0] : parts.slice(0, -1).join(", ") + TEXT.and + parts[parts.length - 1];
+    return TEXT.partialText.replace("{q}", named);
+  }
+
+  function renderAnswer(reply, answer) {
+    var rendered = renderMarkdown(answer.answer, answer.citations || []);
+    reply.box.replaceChild(rendered, reply.text);
+    reply.text = rendered;
+    var missing = answer.partial ? partialText(answer.unanswered) : "";
+    if (!missing) return "";
+    var note = el("p", { "class": "partial", role: "note" });
+    note.appendChild(el("strong", {}, TEXT.partial));
+    note.appendChild(document.createTextNode(" " + missing));
+    reply.box.appendChild(note);
+    return TEXT.partial + " " + missing;
   }
 
   function renderSources(box, answer) {
@@ -338,6 +497,8 @@
       answer.suggestions.forEach(function (s) {
         var item = el("li");
         item.appendChild(link(s.url, s.title));
+        if (s.section) item.appendChild(document.createTextNode(": „" + s.section + "“"));
+        if (s.page) item.appendChild(document.createTextNode(" (S. " + s.page + ")"));
         suggestions.appendChild(item);
       });
       box.appendChild(suggestions);
@@ -467,10 +628,11 @@
         }
       });
       if (!answer) throw new Error(TEXT.cut);
-      renderAnswer(reply.text, answer.answer, answer.citations || []);
+      var note = renderAnswer(reply, answer);
       renderSources(reply.box, answer);
       if (answer.id) renderFeedback(reply.box, answer.id);
-      status.textContent = (answer.refused ? TEXT.refused + " " : "") + answer.answer;
+      status.textContent = (answer.refused ? TEXT.refused + " " : "") + plainText(answer.answer) +
+        (note ? " " + note : "");
       history.push({ role: "user", content: question });
       history.push({ role: "assistant", content: answer.answer });
     } catch (error) {

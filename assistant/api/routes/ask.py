@@ -18,7 +18,6 @@ from assistant.api.ratelimit import rate_limited
 from assistant.api.schemas import AnswerResponse, AskRequest, ErrorResponse
 from assistant.api.streaming import SSE_HEADERS, sse_event, start_stream
 from assistant.query import Turn
-from assistant.settings import Settings
 from assistant.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -53,9 +52,9 @@ errors before that are ordinary JSON error responses.
 """
 
 
-def _request_parts(body: AskRequest, settings: Settings) -> tuple[str, list[Turn], list[str] | None]:
+def _request_parts(body: AskRequest, services: Services) -> tuple[str, list[Turn], list[str] | None]:
     history = [Turn(turn.role, turn.content) for turn in body.history]
-    question = check_question(settings, body.question, history)
+    question = check_question(services, body.question, history)
     if body.documents is not None:
         for name in body.documents:
             if not files.is_plain_name(name):
@@ -70,7 +69,7 @@ def ask(body: AskRequest, services: ServicesDep,
         settings: SettingsDep) -> dict[str, object]:
     """Answers from the indexed reports, with `[n]` markers pointing into `citations`;
     `refused` is true when the documents do not answer the question."""
-    question, history, documents = _request_parts(body, settings)
+    question, history, documents = _request_parts(body, services)
     answer = services.assistant.ask(question, history, documents)
     services.feedback.record_answer(question, answer)
     return answer.to_dict()
@@ -82,7 +81,7 @@ def ask(body: AskRequest, services: ServicesDep,
     summary="Ask a question; the answer streams as server-sent events")
 async def ask_stream(body: AskRequest, services: ServicesDep,
                      settings: SettingsDep) -> EventSourceResponse:
-    question, history, documents = _request_parts(body, settings)
+    question, history, documents = _request_parts(body, services)
     items = await start_stream(services.assistant.stream(question, history, documents))
     return EventSourceResponse(_events(items, question, services), headers=SSE_HEADERS)
 

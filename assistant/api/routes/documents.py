@@ -24,9 +24,9 @@ from assistant.api.schemas import (
     UploadResponse,
 )
 from assistant.api.security import require_admin
-from assistant.errors import NotFoundError
 from assistant.settings import Settings
-from vectorstore.chroma import DocumentRecord
+from ingest.models import DocumentRecord
+from vectorstore.errors import UnknownDocumentError
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["documents"])
@@ -144,9 +144,9 @@ def delete_document(file: str, services: ServicesDep,
                     settings: SettingsDep) -> DeleteResponse:
     """Unpublishes the document and deletes its passages; an uploaded PDF is deleted too,
     a corpus PDF stays on disk (a later `smartcity ingest` would add it again)."""
-    if not files.is_plain_name(file) or file not in {record.file for record in services.store.documents()}:
-        raise NotFoundError(f"no document named {file!r}")
-    services.knowledge_base.remove_document(file)
+    if not files.is_plain_name(file):
+        raise UnknownDocumentError(f"no document named {file!r}")
+    services.knowledge_base.remove_document(file)  # under the write lock; 404 if it is not indexed
     copy = files.uploaded_copy(settings, file)
     if copy is not None:
         copy.unlink(missing_ok=True)

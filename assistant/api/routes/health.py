@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from assistant.api.deps import ServicesDep
 from assistant.api.errors import ApiError
 from assistant.api.schemas import ErrorResponse, Health, Ready
-from assistant.errors import StoreMismatchError, StoreUnavailableError
+from vectorstore.errors import StoreMismatchError, StoreUnavailableError
 
 router = APIRouter(tags=["health"])
 

@@ -54,8 +54,9 @@ async def models() -> dict[str, Any]:
 async def chat_completions(body: ChatCompletionRequest, services: ServicesDep,
                            settings: SettingsDep) -> Any:
     """The last user message is the question; earlier messages are the conversation."""
-    text, history = openai_compat.conversation(body.messages, settings.max_history_turns)
-    question = check_question(settings, text, history)
+    text, conversation = openai_compat.conversation(body.messages)
+    history = services.limits.recent(conversation)  # chat clients resend everything: keep the latest
+    question = check_question(services, text, history)
     if not body.stream:
         answer = await run_in_threadpool(services.assistant.ask, question, history)
         await run_in_threadpool(services.feedback.record_answer, question, answer)
