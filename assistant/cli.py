@@ -82,6 +82,7 @@ class _RichProgress:
                                  TimeElapsedColumn(), console=err_console)
         self.documents = self.progress.add_task("Dokumente", total=0)
         self.pages = self.progress.add_task("Seiten", total=0)
+        self.ocr = self.progress.add_task("OCR-Seiten (Scans, je ~2 s)", total=None, visible=False)
 
     def __enter__(self) -> _RichProgress:
         self.progress.start()
@@ -92,6 +93,11 @@ class _RichProgress:
 
     def start(self, files: int) -> None:
         self.progress.update(self.documents, total=files)
+
+    def ocr_page_done(self, file: str) -> None:
+        """Scanned pages are slow: they get a counter of their own."""
+        self.progress.update(self.ocr, visible=True, description=f"OCR-Seiten ({file[:40]})")
+        self.progress.advance(self.ocr)
 
     def file_started(self, file: str, pages: int) -> None:
         task = self.progress.tasks[self.pages]
@@ -132,8 +138,9 @@ def ingest(
         summary.pop("files")
         typer.echo(json.dumps(summary, ensure_ascii=False))
     else:
+        ocr = f", davon {summary['ocr_pages']} per OCR gelesen" if summary["ocr_pages"] else ""
         console.print(
-            f"{summary['documents']} Dokumente, {summary['pages']} Seiten, {summary['chunks']} Abschnitte "
+            f"{summary['documents']} Dokumente, {summary['pages']} Seiten{ocr}, {summary['chunks']} Abschnitte "
             f"(neu {summary['added']}, aktualisiert {summary['updated']}, unverändert {summary['unchanged']}, "
             f"entfernt {summary['removed']}) in {summary['seconds']:.1f} s")
         for failure in report.failed:
@@ -151,10 +158,10 @@ def docs(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] 
     if as_json:
         typer.echo(json.dumps([record.metadata() | {"year": record.year} for record in records], ensure_ascii=False))
         return
-    table = Table("Datei", "Titel", "Jahr", "Seiten", "Abschnitte", "Aufgenommen")
+    table = Table("Datei", "Titel", "Jahr", "Seiten", "davon OCR", "Abschnitte", "Aufgenommen")
     for record in records:
-        table.add_row(record.file, record.title, str(record.year or "–"), str(record.pages), str(record.chunks),
-                      record.ingested_at)
+        table.add_row(record.file, record.title, str(record.year or "–"), str(record.pages),
+                      str(record.ocr_pages or "–"), str(record.chunks), record.ingested_at)
     console.print(table)
     if not records:
         err_console.print("Der Speicher ist leer: `smartcity ingest` nimmt den Korpus auf.")

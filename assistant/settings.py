@@ -27,6 +27,12 @@ class IngestSettings(BaseModel):
     chunk_tokens: int = Field(320, ge=64, le=1000, description="Target chunk size in tokens")
     chunk_overlap: int = Field(48, ge=0, le=400, description="Token overlap between chunks")
     embed_batch: int = Field(16, ge=1, le=256, description="Passages per embedding call")
+    ocr: bool = Field(True, description="Read pages without a text layer with Tesseract (when installed)")
+    ocr_languages: str = Field("deu+eng", pattern=r"^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$",
+                               description="Tesseract language models, e.g. deu+eng")
+    ocr_max_pages: int = Field(200, ge=0, le=5000, description="Pages OCR'd per document at most "
+                                                               "(about 2.3 s each on 2 cores)")
+    ocr_dpi: int = Field(300, ge=100, le=600, description="Resolution scanned pages are rendered at for OCR")
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> IngestSettings:

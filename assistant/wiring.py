@@ -82,7 +82,13 @@ class Services:
             from ingest.pipeline import Ingestor  # the chunker's imports are only needed to ingest
 
             ingest = self.settings.ingest
-            return Ingestor(self.knowledge_base, self.embeddings, ingest.chunk_tokens, ingest.chunk_overlap)
+            ocr = None
+            if ingest.ocr:
+                from ingest.scanning import OnDemandOcr  # Tesseract is looked for when a scan turns up
+
+                ocr = OnDemandOcr(ingest.ocr_languages, ingest.ocr_dpi, ingest.ocr_max_pages)
+            return Ingestor(self.knowledge_base, self.embeddings, ingest.chunk_tokens, ingest.chunk_overlap,
+                            ocr=ocr, no_ocr_reason="OCR is off (SMARTCITY_INGEST_OCR=false)")
 
         return self._part("ingestor", build)
 

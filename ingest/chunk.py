@@ -311,5 +311,6 @@ def chunk_document(document: RawDocument, blocks: list[Block], chunk_tokens: int
             tokens=count_tokens(text),
             page_breaks=where.page_breaks,
             section_path=where.section_path,
+            ocr=any(where.page <= page <= where.page_end for page in document.ocr_pages),
         ))
     return chunks

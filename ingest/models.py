@@ -63,6 +63,7 @@ class Chunk:
     tokens: int
     page_breaks: str = ""  # "offset:page;..." where text from a later page starts
     section_path: str = ""  # the headings from the chapter down to `section`, joined by SECTION_PATH_SEPARATOR
+    ocr: bool = False  # some of its text was read from a scanned page by OCR
 
     def metadata(self) -> dict[str, Any]:
         """Flat metadata for the vector store (no None values)."""
@@ -90,6 +91,7 @@ class Chunk:
         fields["publisher"] = fields["publisher"] or ""
         fields["page_breaks"] = fields["page_breaks"] or ""
         fields["section_path"] = fields["section_path"] or ""
+        fields["ocr"] = bool(fields["ocr"])
         return cls(id=chunk_id, text=text, **fields)  # type: ignore[arg-type]
 
     @property
@@ -109,6 +111,7 @@ class DocumentRecord:
     pages: int
     chunks: int
     ingested_at: str
+    ocr_pages: int = 0  # pages read by OCR (scans)
 
     def metadata(self) -> dict[str, Any]:
         data = asdict(self)
@@ -126,6 +129,7 @@ class DocumentRecord:
             pages=int(metadata.get("pages") or 0),
             chunks=int(metadata.get("chunks") or 0),
             ingested_at=str(metadata.get("ingested_at") or ""),
+            ocr_pages=int(metadata.get("ocr_pages") or 0),
         )
 
 

@@ -17,17 +17,17 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytesseract
 
+from ingest.scanning import MIN_LETTERS, needs_ocr  # noqa: F401 - part of this module's API
+
 log = logging.getLogger(__name__)
 
-# A page whose text layer has fewer letters than this is treated as a scan (see `needs_ocr`).
-MIN_LETTERS = 20
 # Render budget per page: A4 at 300 dpi is 8.7 megapixels, A3 17.4; larger pages (posters,
 # hostile PDFs declaring a 200-inch MediaBox) are rendered at a lower dpi instead of
 # allocating gigabytes.
@@ -77,29 +77,6 @@ class OcrUnavailableError(OcrError):
 
 class OcrDocumentError(OcrError):
     """PDFium cannot open the document, so no page of it can be rendered."""
-
-
-def needs_ocr(text: str) -> bool:
-    """True when a page's extracted text layer is too thin to be the page's real content.
-
-    The threshold is 20 letters (`MIN_LETTERS`, counted with `str.isalpha`, so umlauts count
-    and digits, punctuation and whitespace do not). Scans routinely carry a few characters
-    of real text — a stamped page number, "Seite 12 von 40" (10 letters), a scanner's date
-    line — and should still be OCR'd, while a genuine text page of a report has hundreds of
-    letters. A wrong "yes" only costs seconds: a sparse divider page ("Kapitel 3:
-    Verstetigung", 19 letters) is OCR'd and reads back as the same title. A wrong "no"
-    loses a page, so the threshold sits above what stray marks on scans produce.
-    Counting letters rather than characters also catches garbage text layers made of
-    digits, dots or private-use glyphs. It matches `ingest.pdf`'s 20-character rule for a
-    whole document having no text layer.
-    """
-    letters = 0
-    for char in text:
-        if char.isalpha():
-            letters += 1
-            if letters >= MIN_LETTERS:
-                return False
-    return True
 
 
 def tesseract_available(languages: str = "deu+eng") -> str | None:
@@ -170,7 +147,8 @@ class OcrEngine:
         self.max_pages = max_pages
         self.page_timeout = page_timeout
 
-    def ocr_pages(self, path: Path | bytes, pages: Sequence[int]) -> dict[int, str]:
+    def ocr_pages(self, path: Path | bytes, pages: Sequence[int],
+                  on_page: Callable[[int], None] | None = None) -> dict[int, str]:
         """Text of `pages` (1-based physical numbers) of the PDF at `path` (or its bytes).
 
         Returns page number -> text, leaving out pages that could not be read so one bad
@@ -214,6 +192,8 @@ class OcrEngine:
                 text = self._ocr_page(document, number, name)
                 if text is not None:
                     results[number] = text
+                if on_page is not None:
+                    on_page(number)  # progress: OCR pages are slow
             return results
         finally:
             with _PDFIUM_LOCK:
@@ -265,3 +245,4 @@ def clean_ocr_text(raw: str) -> str:
     text = raw.replace("\f", "\n").replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(lines).strip("\n")
+

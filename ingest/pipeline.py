@@ -26,7 +26,7 @@ from ingest.errors import DocumentError
 from ingest.models import Chunk, DocumentRecord, document_version, file_sha256
 
 if TYPE_CHECKING:
-    from ingest.pdf import RawDocument
+    from ingest.pdf import PageReader, RawDocument
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class FileOutcome:
     pages: int = 0
     chunks: int = 0
     reason: str = ""
+    ocr_pages: int = 0
 
 
 @dataclass
@@ -62,6 +63,7 @@ class IngestReport:
             "documents": len(ingested),
             "pages": sum(o.pages for o in ingested),
             "chunks": sum(o.chunks for o in ingested),
+            "ocr_pages": sum(o.ocr_pages for o in ingested),
             "added": self.count("added"),
             "updated": self.count("updated"),
             "unchanged": self.count("unchanged"),
@@ -97,6 +99,7 @@ class IngestProgress(Protocol):
     """What a front end may show while a run goes on (all methods optional to act on)."""
 
     def start(self, files: int) -> None: ...
+    def ocr_page_done(self, file: str) -> None: ...
     def file_started(self, file: str, pages: int) -> None: ...
     def pages_done(self, pages: int) -> None: ...
     def file_done(self, outcome: FileOutcome) -> None: ...
@@ -104,6 +107,9 @@ class IngestProgress(Protocol):
 
 class _Silent:
     def start(self, files: int) -> None:
+        pass
+
+    def ocr_page_done(self, file: str) -> None:
         pass
 
     def file_started(self, file: str, pages: int) -> None:
@@ -155,11 +161,14 @@ class Ingestor:
     """Brings the store in line with a set of PDF files."""
 
     def __init__(self, knowledge_base: DocumentStore, embeddings: PassageEmbedder, chunk_tokens: int,
-                 chunk_overlap: int) -> None:
+                 chunk_overlap: int, ocr: PageReader | None = None, no_ocr_reason: str = "OCR is off") -> None:
+        """`ocr` reads scanned pages (None: OCR is off, or Tesseract missing - `no_ocr_reason` says which)."""
         self.knowledge_base = knowledge_base
         self.embeddings = embeddings
         self.chunk_tokens = chunk_tokens
         self.chunk_overlap = chunk_overlap
+        self.ocr = ocr
+        self.no_ocr_reason = no_ocr_reason
 
     def ingest(self, paths: Sequence[Path], prune: bool = False,
                progress: IngestProgress | None = None) -> IngestReport:
@@ -194,10 +203,11 @@ class Ingestor:
         previous = published.get(path.name)
         try:
             if previous is not None and previous.version == document_version(file_sha256(path)):
-                return FileOutcome(path.name, "unchanged", pages=previous.pages, chunks=previous.chunks)
+                return FileOutcome(path.name, "unchanged", pages=previous.pages, chunks=previous.chunks,
+                                   ocr_pages=previous.ocr_pages)
             from ingest.pdf import read_pdf  # PDF, cleaning and chunking load only when needed
 
-            document = read_pdf(path)
+            document = read_pdf(path, self.ocr, lambda _page: progress.ocr_page_done(path.name), self.no_ocr_reason)
         except DocumentError as exc:
             log.warning("skipped %s: %s", exc.file, exc.reason)
             return FileOutcome(path.name, "failed", reason=exc.reason)
@@ -211,7 +221,8 @@ class Ingestor:
         vectors = self._embed(chunks, document.page_count, progress)
         self.knowledge_base.replace_document(document, chunks, vectors)
         status: Status = "updated" if previous is not None else "added"
-        return FileOutcome(document.file, status, pages=document.page_count, chunks=len(chunks))
+        return FileOutcome(document.file, status, pages=document.page_count, chunks=len(chunks),
+                           ocr_pages=len(document.ocr_pages))
 
     def _embed(self, chunks: list[Chunk], pages: int, progress: IngestProgress) -> np.ndarray:
         """Embed in batches, reporting the pages covered as it goes."""

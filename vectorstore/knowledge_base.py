@@ -134,6 +134,7 @@ class KnowledgeBase:
             pages=document.page_count,
             chunks=len(chunks),
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            ocr_pages=len(document.ocr_pages),
         )
         self.store.publish(record, _mean_vector(vectors))
         self.store.delete_chunks_except(document.file, document.version)

@@ -112,6 +112,7 @@ class DocumentOut(BaseModel):
     publisher: str
     year: int | None
     pages: int
+    ocr_pages: int = Field(0, description="Pages read by OCR (scanned pages without a text layer)")
     chunks: int
     ingested_at: str
     url: str = Field(description="Where the PDF is served")
@@ -119,7 +120,7 @@ class DocumentOut(BaseModel):
         description="corpus folder, admin upload, or a file this server cannot serve")
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "file": _DOCUMENT, "title": _TITLE, "publisher": "Stadt.Land.Digital", "year": 2023, "pages": 11,
-        "chunks": 27, "ingested_at": "2025-01-01T10:00:00+00:00", "url": f"/documents/{_DOCUMENT}",
+        "ocr_pages": 0, "chunks": 27, "ingested_at": "2025-01-01T10:00:00+00:00", "url": f"/documents/{_DOCUMENT}",
         "source": "corpus"}]})
 
 

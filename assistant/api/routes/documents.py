@@ -39,7 +39,8 @@ def _errors(**descriptions: str) -> dict[int | str, dict[str, Any]]:
 
 def _out(record: DocumentRecord, settings: Settings) -> DocumentOut:
     return DocumentOut(file=record.file, title=record.title, publisher=record.publisher, year=record.year,
-                       pages=record.pages, chunks=record.chunks, ingested_at=record.ingested_at,
+                       pages=record.pages, ocr_pages=record.ocr_pages, chunks=record.chunks,
+                       ingested_at=record.ingested_at,
                        url=document_url(record.file), source=files.source_of(settings, record.file))
 
 
