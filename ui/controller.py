@@ -116,14 +116,14 @@ class ChatController:
             yield conversation
             return
         messages[-1] = {"role": "assistant", "content": render_answer(result, self.base_url)}
+        self._record(text, result, history)
         conversation.turns += [Turn("user", text), Turn("assistant", result.answer)]
         conversation.answers[len(messages) - 1] = result.id
-        self._record(text, result)
         yield conversation
 
-    def _record(self, question: str, answer: Answer) -> None:
+    def _record(self, question: str, answer: Answer, history: Sequence[Turn]) -> None:
         try:
-            self.services.feedback.record_answer(question, answer)
+            self.services.feedback.record_answer(question, answer, history)
         except sqlite3.Error:
             log.exception("could not record answer %s for feedback", answer.id)
 

@@ -3,9 +3,10 @@
 A question about continuing, financing or opening something is answered in the section
 about that ("3.3 Verstetigen und absichern > Geschäftsmodelle und Finanzierung"), even when
 the thing it names (a makerspace) is rarer elsewhere and wins both the dense and the
-keyword ranking. The outline is derived from the published chunks (their `section_path`,
-or the nearest heading for chunks ingested before paths existed), like the keyword index,
-so it can never disagree with the manifest.
+keyword ranking. The outline is derived from the published chunks (each document's
+`ingest.outline.document_outline`, from their `section_path`), like the keyword index, so it
+can never disagree with the manifest. A section holds its subsections' chunks too, like an
+entry of a table of contents.
 
 Headings are matched on stems, loosely: German derivations share a long prefix but not
 always a Snowball stem ("finanzieren" -> "finanzi", "Finanzierung" -> "finanzier").
@@ -17,7 +18,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ingest.models import SECTION_PATH_SEPARATOR, Chunk
+from ingest.models import Chunk
+from ingest.outline import document_outline
 from vectorstore.german import GermanAnalyzer
 
 _MIN_PREFIX = 5
@@ -42,14 +44,17 @@ class Outline:
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], analyzer: GermanAnalyzer) -> Outline:
-        grouped: dict[tuple[str, str], list[str]] = {}
+        by_document: dict[str, list[Chunk]] = {}
         for chunk in chunks:
-            path = chunk.section_path or chunk.section
-            if path:
-                grouped.setdefault((chunk.document, path), []).append(chunk.id)
-        return cls([Section(document, path, frozenset(analyzer.terms(path.rsplit(SECTION_PATH_SEPARATOR, 1)[-1])),
-                            tuple(ids))
-                    for (document, path), ids in grouped.items()])
+            by_document.setdefault(chunk.document, []).append(chunk)
+        sections: list[Section] = []
+        for document, document_chunks in by_document.items():
+            ordered = sorted(document_chunks, key=lambda chunk: chunk.position)
+            for entry in document_outline(ordered):
+                ids = tuple(chunk.id for chunk in ordered
+                            if entry.first_position <= chunk.position <= entry.last_position)
+                sections.append(Section(document, entry.path, frozenset(analyzer.terms(entry.title)), ids))
+        return cls(sections)
 
     def matching(self, stems: Sequence[str], weights: Sequence[float]) -> list[tuple[Section, float]]:
         """Sections whose headings contain some of `stems`, best first.
@@ -57,7 +62,7 @@ class Outline:
         The score is the summed weight of the matched stems over the square root of the
         heading's length in terms: "3.3 Verstetigen und absichern" is more about continuing
         than a chapter heading that lists three phases ("Konzipieren, betreiben, verstetigen").
-        The heading's own words count, not its parents' (they are shared by every subsection).
+        The heading's own words count, not its parents' (the parent has an entry of its own).
         """
         scored: list[tuple[Section, float]] = []
         for section in self.sections:

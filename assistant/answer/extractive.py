@@ -23,6 +23,7 @@ from assistant.prompts import load_prompt
 from assistant.query import Query
 from assistant.question import QuestionPart, classify
 from ingest.lines import LIST_ITEM_START
+from ingest.models import SECTION_PATH_SEPARATOR
 from ingest.sentences import Span
 from vectorstore.hybrid import Hit, SearchResult
 
@@ -94,7 +95,7 @@ class ExtractiveAnswerer:
         for rank, hit in enumerate(evidence.hits):
             for block in list_blocks(hit.chunk.text):
                 # The lead (with the passage's headings) must be about the question, not only its items.
-                heading = f"{hit.chunk.section_path or hit.chunk.section} {block.lead.text if block.lead else ''}"
+                heading = f"{_headings_below_chapter(hit)} {block.lead.text if block.lead else ''}"
                 terms = frozenset(keyword.analyzer.terms(heading))
                 lead = sum(share * word.match(terms) for share, word in zip(shares, words, strict=True))
                 if lead < _BLOCK_VS_SENTENCE * ranked[0].coverage:
@@ -169,6 +170,13 @@ class ExtractiveAnswerer:
         return added
 
 
+def _headings_below_chapter(hit: Hit) -> str:
+    """The passage's section headings without the chapter's: a chapter title names every topic
+    of the chapter ("Konzipieren, betreiben, verstetigen"), so it tells no block apart."""
+    titles = [title for title in hit.chunk.section_path.split(SECTION_PATH_SEPARATOR) if title]
+    return " ".join(titles[1:] if len(titles) > 1 else titles) or hit.chunk.section
+
+
 def _block_score(block: ListBlock, hit: Hit, rank: int, part: QuestionPart, shares: Sequence[float],
                  ranked: list[ScoredSentence], lead_coverage: float) -> float:
     """How well a block answers: the question's words it covers (all of it; its lead), its rank."""
@@ -234,12 +242,14 @@ def _markdown(lines: list[_Line], numbers: dict[str, int]) -> str:
     return "\n\n".join(blocks)
 
 
-_MARKDOWN_AT_START = re.compile(r"^(?=[#>*+\-]\s|\d{1,2}[.)]\s)")
+_MARKER_AT_START = re.compile(r"^(?=[#>*+\-]\s)")
+_NUMBER_AT_START = re.compile(r"^(\d{1,2})([.)])(?=\s)")
 
 
 def _escape(text: str) -> str:
-    """Text at the start of a Markdown line must not read as a heading, quote or list marker."""
-    return _MARKDOWN_AT_START.sub("\\\\", text)
+    """Text at the start of a Markdown line must not read as a heading, quote or list marker
+    ("11. Bundesländerworkshop" is an ordinal, not item 11: CommonMark wants "11\\. ")."""
+    return _NUMBER_AT_START.sub(r"\1\\\2", _MARKER_AT_START.sub("\\\\", text))
 
 
 def _normalise(text: str) -> str:

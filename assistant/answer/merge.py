@@ -21,7 +21,7 @@ def merge_parts(parts: Sequence[tuple[str, Draft | None]], unanswered_text: str)
     sections: list[str] = []
     citations: list[Citation] = []
     for question, draft in parts:
-        text = question.strip()
+        text = question.strip().replace("\\", "\\\\").replace("*", "\\*")  # stays text inside the bold
         heading = f"**{text[:1].upper()}{text[1:]}**"
         if draft is None or draft.refused or not draft.citations:
             sections.append(f"{heading}\n\n{unanswered_text}")

@@ -71,7 +71,7 @@ def ask(body: AskRequest, services: ServicesDep,
     `refused` is true when the documents do not answer the question."""
     question, history, documents = _request_parts(body, services)
     answer = services.assistant.ask(question, history, documents)
-    services.feedback.record_answer(question, answer)
+    services.feedback.record_answer(question, answer, history)
     return answer.to_dict()
 
 
@@ -83,16 +83,17 @@ async def ask_stream(body: AskRequest, services: ServicesDep,
                      settings: SettingsDep) -> EventSourceResponse:
     question, history, documents = _request_parts(body, services)
     items = await start_stream(services.assistant.stream(question, history, documents))
-    return EventSourceResponse(_events(items, question, services), headers=SSE_HEADERS)
+    return EventSourceResponse(_events(items, question, history, services), headers=SSE_HEADERS)
 
 
-async def _events(items: AsyncIterator[str | Answer], question: str, services: Services) -> AsyncIterator[bytes]:
+async def _events(items: AsyncIterator[str | Answer], question: str, history: list[Turn],
+                  services: Services) -> AsyncIterator[bytes]:
     try:
         async for item in items:
             if isinstance(item, str):
                 yield sse_event("token", {"text": item})
                 continue
-            await run_in_threadpool(services.feedback.record_answer, question, item)
+            await run_in_threadpool(services.feedback.record_answer, question, item, history)
             payload = item.to_dict()
             yield sse_event("citations", {key: payload[key] for key in ("id", "refused", "citations", "suggestions")})
             yield sse_event("done", payload)

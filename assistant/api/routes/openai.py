@@ -23,6 +23,7 @@ from assistant.api.ratelimit import rate_limited
 from assistant.api.routes.ask import QUESTION_ERRORS, SSE_EVENT_SCHEMA
 from assistant.api.schemas import ChatCompletionRequest
 from assistant.api.streaming import SSE_HEADERS, sse_data, start_stream
+from assistant.query import Turn
 from assistant.wiring import Services
 
 router = APIRouter(tags=["openai"])
@@ -59,15 +60,15 @@ async def chat_completions(body: ChatCompletionRequest, services: ServicesDep,
     question = check_question(services, text, history)
     if not body.stream:
         answer = await run_in_threadpool(services.assistant.ask, question, history)
-        await run_in_threadpool(services.feedback.record_answer, question, answer)
+        await run_in_threadpool(services.feedback.record_answer, question, answer, history)
         return openai_compat.completion(answer, body.model, settings.public_url)
     items = await start_stream(services.assistant.stream(question, history))
-    return EventSourceResponse(_chunks(items, question, body.model, services, settings.public_url),
+    return EventSourceResponse(_chunks(items, question, history, body.model, services, settings.public_url),
                                headers=SSE_HEADERS)
 
 
-async def _chunks(items: AsyncIterator[str | Answer], question: str, model: str, services: Services,
-                  public_url: str) -> AsyncIterator[bytes]:
+async def _chunks(items: AsyncIterator[str | Answer], question: str, history: list[Turn], model: str,
+                  services: Services, public_url: str) -> AsyncIterator[bytes]:
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     try:
@@ -76,14 +77,12 @@ async def _chunks(items: AsyncIterator[str | Answer], question: str, model: str,
             if isinstance(item, str):
                 yield sse_data(openai_compat.chunk(completion_id, model, created, {"content": item}))
                 continue
-            await run_in_threadpool(services.feedback.record_answer, question, item)
+            await run_in_threadpool(services.feedback.record_answer, question, item, history)
             sources = openai_compat.appendix(item, public_url)
             if sources:
                 yield sse_data(openai_compat.chunk(completion_id, model, created, {"content": sources}))
-            yield sse_data(openai_compat.chunk(
-                completion_id, model, created, {}, "stop", answer_id=item.id, refused=item.refused,
-                citations=openai_compat.citations(item),
-                suggestions=[suggestion.to_dict() for suggestion in item.suggestions]))
+            yield sse_data(openai_compat.chunk(completion_id, model, created, {}, "stop",
+                                               **openai_compat.answer_fields(item)))
     except Exception as exc:  # noqa: BLE001 - the stream has started: every error becomes an event
         _, code, message = describe(exc)
         yield sse_data({"error": {"code": code, "message": message, "type": code}})
