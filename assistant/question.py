@@ -99,10 +99,10 @@ def _focus(text: str, shape: Shape) -> tuple[str, ...]:
 
 def _wants(text: str) -> Wants:
     """The kind of value asked for; the order matters where patterns overlap."""
+    if lexicon.LIST_QUESTION.search(text):
+        return "list"  # "Welche Erfolgsfaktoren ...?" wants the list, even when it is advice
     if lexicon.HOWTO_QUESTION.search(text) and not lexicon.ASKS_COUNT.search(text):
         return "procedure"
-    if lexicon.LIST_QUESTION.search(text):
-        return "list"
     for wants, pattern in (("amount", lexicon.ASKS_AMOUNT), ("count", lexicon.ASKS_COUNT),
                            ("duration", lexicon.ASKS_DURATION), ("date", lexicon.ASKS_DATE),
                            ("person", lexicon.ASKS_PERSON), ("definition", lexicon.ASKS_DEFINITION),

@@ -166,7 +166,8 @@ NUMBER_QUESTION = re.compile(
 # A sentence opening like this goes on about the previous one and inherits its relevance.
 CONTINUATION_OPENER = re.compile(
     r"^(?:das|dies|diese[rsmn]?|dabei|damit|dadurch|davon|dafür|daher|darüber|somit|hierbei|"
-    r"hierfür|insbesondere (?:dies|das)|zudem|außerdem|ebenso|andererseits|zum anderen|ferner|"
+    r"hierfür|hierzu|hierunter|darunter|insbesondere (?:dies|das)|zudem|außerdem|ebenso|andererseits|"
+    r"zum anderen|ferner|"
     r"weiterhin|hinzu kommt|hinzu kommen|zusätzlich|ebenfalls|darüber hinaus|dazu gehören|dazu zählen|"
     r"weitere[rsmn]?|sie|er|this|these|that|it|they|also|moreover|in addition)\b", re.I)
 

@@ -27,6 +27,8 @@ FOCUS_WEIGHT = 2.5
 _COVERAGE_WEIGHT = 0.7
 _PRIOR_WEIGHT = 0.3
 _NUMBER_BONUS = 0.12
+_ENUMERATION_BONUS = 0.12
+_SEPARATOR = re.compile(r",\s|\s(?:und|sowie|oder|bzw\.)\s")
 _CARRY_OVER = 0.8
 _VERBLESS_FRAGMENT = re.compile(r"^[^.!?]{0,80}$")
 _URL = re.compile(r"https?://|www\.", re.I)
@@ -98,8 +100,12 @@ def wants_number(question: str) -> bool:
 
 
 def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex,
-                    focus: Collection[str] = ()) -> list[ScoredSentence]:
-    """Every sentence of every hit, scored; best first."""
+                    focus: Collection[str] = (), enumerations: bool = False) -> list[ScoredSentence]:
+    """Every sentence of every hit, scored; best first.
+
+    With `enumerations` (a list question) a sentence that enumerates ("A, B, C und D") scores
+    up to `_ENUMERATION_BONUS` more: reports often give a list in running text.
+    """
     if isinstance(query, str):
         query = Query(query)
     wanted = query_words(keyword, query, focus)
@@ -121,6 +127,8 @@ def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex,
                                 for own, before in zip(matches, previous.matches, strict=True))
             coverage = sum(share * match for share, match in zip(shares, matches, strict=True))
             base = _PRIOR_WEIGHT * prior + (_NUMBER_BONUS if numeric and _DIGIT.search(span.text) else 0.0)
+            if enumerations:
+                base += _ENUMERATION_BONUS * min(len(_SEPARATOR.findall(span.text)), 4) / 4
             shape = _shape_factor(span.text)
             score = (_COVERAGE_WEIGHT * coverage + base) * shape
             previous = ScoredSentence(hit, span, coverage, score, matches)

@@ -65,7 +65,8 @@ class ExtractiveAnswerer:
 
     def answer(self, query: Query, evidence: SearchResult) -> Draft:
         part = classify(query.question)
-        ranked = score_sentences(query, evidence.hits, evidence.keyword_index, part.focus)
+        ranked = score_sentences(query, evidence.hits, evidence.keyword_index, part.focus,
+                                 enumerations=part.shape == "list")
         if not ranked or ranked[0].coverage <= 0:
             return Draft(text="", citations=[])
         lines: list[_Line] | None = None
