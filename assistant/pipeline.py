@@ -67,9 +67,12 @@ class Assistant:
 
     def __init__(self, retriever: Retriever, answerer: Answerer, refusal: RefusalPolicy,
                  limits: QuestionLimits | None = None, top_k: int = 6, condenser: Condenser | None = None,
-                 fallback: Answerer | None = None) -> None:
+                 fallback: Answerer | None = None, part_answerer: Answerer | None = None) -> None:
+        """`part_answerer` answers each part of a compound question (a shorter budget, so that
+        the whole answer stays short); the `answerer` itself when not given."""
         self.retriever = retriever
         self.answerer = answerer
+        self.part_answerer = part_answerer or answerer
         self.refusal = refusal
         self.limits = limits or QuestionLimits()
         self.top_k = top_k
@@ -163,7 +166,7 @@ class Assistant:
                 answered.append((part, None))
                 continue
             try:
-                draft = self.answerer.answer(query, evidence)
+                draft = self.part_answerer.answer(query, evidence)
             except LLMUnavailableError:
                 if self.fallback is None:
                     raise

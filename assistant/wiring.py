@@ -153,4 +153,5 @@ class Services:
             max_sources = min(top_k, self.settings.llm.max_sources)
             return Assistant(retriever, LLMAnswerer(chat_model, max_sources=max_sources), refusal, self.limits,
                              top_k=top_k, condenser=LLMCondenser(chat_model), fallback=fallback)
-        return Assistant(retriever, self.extractive, refusal, self.limits, top_k=top_k)
+        return Assistant(retriever, self.extractive, refusal, self.limits, top_k=top_k,
+                         part_answerer=self.extractive.for_parts())

@@ -30,6 +30,7 @@ from vectorstore.hybrid import Hit, SearchResult
 _MIN_RELATIVE_SCORE = 0.6
 _LEAD_ITEMS = 6  # items a sentence ending in ":" brings along in a sentence answer
 _MIN_ITEMS_SHOWN = 3
+_CONTEXT_SENTENCES = 2
 # A list block is chosen over single sentences when its lead and headings cover the question
 # at least this well relative to the best sentence (list and how-to questions only).
 _BLOCK_VS_SENTENCE = 0.5
@@ -62,6 +63,13 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.max_items = max_items
         self.max_list_words = max_list_words
+
+    def for_parts(self, parts: int = 2) -> ExtractiveAnswerer:
+        """The same answerer with a budget for one of `parts` answers shown together."""
+        return ExtractiveAnswerer(max_words=max(90, self.max_words * 3 // (parts + 2)),
+                                  max_sentences=self.max_sentences,
+                                  max_items=max(4, self.max_items // parts),
+                                  max_list_words=max(80, self.max_list_words // parts))
 
     def answer(self, query: Query, evidence: SearchResult) -> Draft:
         part = classify(query.question)
@@ -116,7 +124,28 @@ class ExtractiveAnswerer:
                 break
             lines.append(_Line(hit, item, item=True))
             words_used += length
-        return lines
+        return self._with_context(lines, block, hit, ranked, words_used)
+
+    def _with_context(self, lines: list[_Line], block: ListBlock, hit: Hit, ranked: list[ScoredSentence],
+                      words_used: int) -> list[_Line]:
+        """The best sentences outside the block go before it while the budget lasts (at most
+        `_CONTEXT_SENTENCES`): the facts around a list (a deadline, a legal form) belong to the answer."""
+        end = block.items[-1].end
+        context: list[ScoredSentence] = []
+        for sentence in ranked:
+            if len(context) >= _CONTEXT_SENTENCES or sentence.score < _MIN_RELATIVE_SCORE * ranked[0].score:
+                break
+            inside = sentence.hit.chunk.id == hit.chunk.id and block.start <= sentence.span.start < end
+            length = len(sentence.text.split())
+            if inside or is_bullet_item(sentence.text) or words_used + length > self.max_list_words:
+                continue
+            if _duplicate(sentence, context) or any(_normalise(sentence.text) in _normalise(line.span.text)
+                                                    or _normalise(line.span.text) in _normalise(sentence.text)
+                                                    for line in lines):
+                continue
+            context.append(sentence)
+            words_used += length
+        return [_Line(sentence.hit, sentence.span) for sentence in context] + lines
 
     # --- sentences ---------------------------------------------------------------------
     def _sentence_lines(self, ranked: list[ScoredSentence], max_sentences: int, max_words: int) -> list[_Line]:
