@@ -194,7 +194,7 @@ class Assistant:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         query = resolve_query(question, history, language)
-        if self.condenser is not None and query.context:
+        if self.condenser is not None and query.followup:  # a situation told up front needs no rewrite
             try:
                 query = Query(self.condenser.condense(question, history, language), "", language)
             except LLMUnavailableError:

@@ -33,6 +33,13 @@ class Query:
     question: str
     context: str = ""
     language: str = "de"
+    followup: bool = False  # leans on earlier turns (an LLM may rewrite it as a standalone question)
+    situation: str = ""  # what the user told before the question, verbatim
+
+    @property
+    def asked(self) -> str:
+        """The question as the user wrote it, situation included: what a language model reads."""
+        return f"{self.situation} {self.question}".strip()
 
     @property
     def search_text(self) -> str:
@@ -77,17 +84,18 @@ def resolve_query(question: str, history: Sequence[Turn], language: str = "de") 
     situation, question = split_situation(question)
     earlier = [turn.content for turn in history if turn.role == "user"][-2:]
     sources = [situation] if situation else []
-    if earlier and is_followup(question):
+    followup = bool(earlier) and is_followup(question)
+    if followup:
         sources += list(reversed(earlier))  # most recent turn first
     if not sources:
-        return Query(question, "", language)
+        return Query(question, "", language, situation=situation)
     own = set(content_words(question))
     context: list[str] = []
     for text in sources:
         for word in content_words(text):
             if word not in own and word not in context:
                 context.append(word)
-    return Query(question, " ".join(context[:_MAX_CONTEXT_TERMS]), language)
+    return Query(question, " ".join(context[:_MAX_CONTEXT_TERMS]), language, followup=followup, situation=situation)
 
 
 def split_situation(text: str) -> tuple[str, str]:

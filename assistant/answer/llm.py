@@ -70,7 +70,7 @@ class LLMAnswerer:
     def stream(self, query: Query, evidence: SearchResult) -> Iterator[str | Draft]:
         hits = evidence.hits[: self.max_sources]
         language = query.language
-        messages = self._messages(query.question, hits, language)
+        messages = self._messages(query.asked, hits, language)
         markers = _MarkerFilter(len(hits))
         pieces: list[str] = []
         try:

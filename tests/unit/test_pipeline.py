@@ -208,6 +208,13 @@ def test_markers_naming_no_source_are_dropped(seeded: Services) -> None:
     assert [citation.n for citation in answer.citations] == [1]
 
 
+def test_the_llm_reads_the_situation_told_before_the_question(seeded: Services) -> None:
+    chat = scripted_chat(LLM_REPLY)
+    asked = f"Wir planen gerade eine Veranstaltung für Fachleute. {WORKSHOP_QUESTION}"
+    llm(seeded, chat).ask(asked)
+    assert asked in str(chat.received[-1][-1].content)
+
+
 def test_an_unreachable_llm_falls_back_to_the_extractive_answer(seeded: Services) -> None:
     chat = UnreachableChatModel()
     answer = llm(seeded, chat, fallback=ExtractiveAnswerer()).ask(WORKSHOP_QUESTION)
@@ -277,6 +284,14 @@ def test_a_standalone_question_is_not_condensed(seeded: Services) -> None:
     chat = UnreachableChatModel()
     answer = extractive(seeded, condenser=LLMCondenser(chat)).ask(WORKSHOP_QUESTION, HISTORY)
     assert chat.calls == 0 and answer.query == WORKSHOP_QUESTION
+
+
+def test_a_situation_told_before_the_question_is_context_not_a_follow_up(seeded: Services) -> None:
+    chat = UnreachableChatModel()
+    answer = extractive(seeded, condenser=LLMCondenser(chat)).ask(
+        f"Wir planen gerade eine Veranstaltung für Fachleute. {WORKSHOP_QUESTION}")
+    assert chat.calls == 0
+    assert answer.query.startswith(WORKSHOP_QUESTION) and "veranstaltung" in answer.query
 
 
 # --- wiring ----------------------------------------------------------------------------------

@@ -22,3 +22,11 @@ def test_standalone_questions_are_left_alone() -> None:
 def test_references_mark_a_followup() -> None:
     assert is_followup("Wie viel Geld steht dort zur Verfügung?")
     assert is_followup("And how much money was there?")
+
+
+def test_a_situation_before_the_question_is_context_and_kept_verbatim() -> None:
+    situation = "Unser Ankerort läuft seit einem Jahr, aber im Programm fehlen Themen."
+    query = resolve_query(f"{situation} Wie gewinnen wir neue Partner?", [])
+    assert query.question == "Wie gewinnen wir neue Partner?" and not query.followup
+    assert "ankerort" in query.context and "ankerort" not in query.question.lower()
+    assert query.asked == f"{situation} Wie gewinnen wir neue Partner?"  # what a language model reads
