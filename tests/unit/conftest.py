@@ -6,9 +6,13 @@ Everything is in process and fast; nothing loads the embedding model or the corp
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from assistant.answerability import SimilarityScore
+from assistant.pipeline import Answerer, Assistant, Retriever
+from assistant.refusal import RefusalPolicy
 from assistant.settings import Settings
 from assistant.wiring import Services
 from tests.support.fakes import HashEmbeddings, chroma_store, publish_passages, unit_settings
@@ -82,6 +86,19 @@ def seed(kb: KnowledgeBase, embeddings: HashEmbeddings) -> None:
     """The two small documents of the unit tier, through the real write protocol."""
     publish_passages(kb, embeddings, MAKERSPACE, MAKERSPACE_PASSAGES, title=MAKERSPACE_TITLE)
     publish_passages(kb, embeddings, MOBILITY, MOBILITY_PASSAGES, title=MOBILITY_TITLE)
+
+
+def assistant_over(services: Services, answerer: Answerer, retriever: Retriever | None = None,
+                   min_evidence: float = MIN_EVIDENCE, **kwargs: Any) -> Assistant:
+    """An assistant over `services`' store that answers with `answerer` and refuses on similarity alone
+    (the fitted answerability model is calibrated for the real embeddings, not the hash fake)."""
+    return Assistant(retriever or services.retriever(), answerer, RefusalPolicy(min_evidence, SimilarityScore()),
+                     **kwargs)
+
+
+def serving(services: Services, assistant: Assistant) -> Services:
+    """`services` with `assistant` in place of the configured one (for the API and UI)."""
+    return services.sharing(services.settings, assistant=assistant)
 
 
 @pytest.fixture

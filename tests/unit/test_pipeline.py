@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm import LLMAnswerer, LLMCondenser
 from assistant.answer.types import Answer
-from assistant.answerability import SimilarityScore
 from assistant.errors import EmptyQuestionError, LLMUnavailableError, QuestionTooLongError, TooManyTurnsError
 from assistant.limits import QuestionLimits
 from assistant.pipeline import Assistant
 from assistant.prompts import load_prompt
 from assistant.query import Turn
-from assistant.refusal import RefusalPolicy
 from assistant.wiring import Services
 from ingest.errors import InvalidRequestError
 from tests.support.fakes import (
@@ -29,6 +29,7 @@ from tests.unit.conftest import (
     MOBILITY,
     UNRELATED_QUESTION,
     WORKSHOP_QUESTION,
+    assistant_over,
 )
 from vectorstore.errors import UnknownDocumentError
 
@@ -36,14 +37,12 @@ REFUSAL_DE = load_prompt("refusal", "de")
 LLM_REPLY = "Im Jahr 2023 nahmen 40 Fachleute an der Werkstatt teil [1]."
 
 
-def extractive(services: Services, min_evidence: float = MIN_EVIDENCE, **kwargs: object) -> Assistant:
-    refusal = RefusalPolicy(min_evidence, SimilarityScore())
-    return Assistant(services.retriever(), ExtractiveAnswerer(), refusal, **kwargs)  # type: ignore[arg-type]
+def extractive(services: Services, min_evidence: float = MIN_EVIDENCE, **kwargs: Any) -> Assistant:
+    return assistant_over(services, ExtractiveAnswerer(), min_evidence=min_evidence, **kwargs)
 
 
-def llm(services: Services, chat_model: object, **kwargs: object) -> Assistant:
-    return Assistant(services.retriever(), LLMAnswerer(chat_model), RefusalPolicy(MIN_EVIDENCE, SimilarityScore()),  # type: ignore[arg-type]
-                     **kwargs)  # type: ignore[arg-type]
+def llm(services: Services, chat_model: Any, **kwargs: Any) -> Assistant:
+    return assistant_over(services, LLMAnswerer(chat_model), **kwargs)
 
 
 def split(items: list[str | Answer]) -> tuple[str, Answer]:

@@ -9,14 +9,19 @@ from fastapi.testclient import TestClient
 
 from assistant.answer.llm import LLMAnswerer
 from assistant.answer.types import Draft
-from assistant.answerability import SimilarityScore
-from assistant.pipeline import Assistant
 from assistant.query import Query
-from assistant.refusal import RefusalPolicy
 from assistant.wiring import Services
 from tests.support.fakes import DroppingChatModel, scripted_chat
 from tests.unit.api.conftest import MakeClient, error_of, json_events
-from tests.unit.conftest import MAKERSPACE, MIN_EVIDENCE, MOBILITY, UNRELATED_QUESTION, WORKSHOP_QUESTION
+from tests.unit.conftest import (
+    MAKERSPACE,
+    MIN_EVIDENCE,
+    MOBILITY,
+    UNRELATED_QUESTION,
+    WORKSHOP_QUESTION,
+    assistant_over,
+    serving,
+)
 from vectorstore.hybrid import SearchResult
 
 ANSWER_FIELDS = {"id", "answer", "refused", "mode", "language", "citations", "suggestions", "partial",
@@ -187,10 +192,8 @@ def test_errors_before_the_stream_starts_are_json_responses(client: TestClient) 
 def test_an_llm_failing_before_a_cited_sentence_is_a_503_and_shows_nothing(make_client: MakeClient,
                                                                               seeded: Services) -> None:
     """Uncited text is held back, so a reply that breaks off before its first marker never reaches the reader."""
-    refusal = RefusalPolicy(MIN_EVIDENCE, SimilarityScore())
-    assistant = Assistant(seeded.retriever(), LLMAnswerer(DroppingChatModel()), refusal)
-    client = make_client(Services(seeded.settings, store=seeded.store, embeddings=seeded.embeddings,
-                                  assistant=assistant))
+    assistant = assistant_over(seeded, LLMAnswerer(DroppingChatModel()))
+    client = make_client(serving(seeded, assistant))
     response = client.post("/v1/ask/stream", json={"question": WORKSHOP_QUESTION})
     assert response.status_code == 503 and response.headers.get("retry-after")
     assert error_of(response)["code"] == "llm_unavailable" and "ReadTimeout" not in response.text
@@ -199,10 +202,8 @@ def test_an_llm_failing_before_a_cited_sentence_is_a_503_and_shows_nothing(make_
 def test_the_tokens_of_a_refused_llm_answer_add_up_to_the_refusal(make_client: MakeClient,
                                                                   seeded: Services) -> None:
     uncited = "Das steht so nicht da, aber vermutlich 40."
-    refusal = RefusalPolicy(MIN_EVIDENCE, SimilarityScore())
-    assistant = Assistant(seeded.retriever(), LLMAnswerer(scripted_chat(uncited)), refusal)
-    client = make_client(Services(seeded.settings, store=seeded.store, embeddings=seeded.embeddings,
-                                  assistant=assistant))
+    assistant = assistant_over(seeded, LLMAnswerer(scripted_chat(uncited)))
+    client = make_client(serving(seeded, assistant))
     events = json_events(client.post("/v1/ask/stream", json={"question": WORKSHOP_QUESTION}).text)
     done = events[-1][1]
     assert done["refused"] is True
@@ -223,9 +224,8 @@ class _BrokenAnswerer:
 
 
 def test_a_bug_mid_stream_becomes_a_generic_error_event(make_client: MakeClient, seeded: Services) -> None:
-    assistant = Assistant(seeded.retriever(), _BrokenAnswerer(), RefusalPolicy(MIN_EVIDENCE, SimilarityScore()))
-    client = make_client(Services(seeded.settings, store=seeded.store, embeddings=seeded.embeddings,
-                                  assistant=assistant))
+    assistant = assistant_over(seeded, _BrokenAnswerer())
+    client = make_client(serving(seeded, assistant))
     response = client.post("/v1/ask/stream", json={"question": WORKSHOP_QUESTION})
     name, error = json_events(response.text)[-1]
     assert name == "error" and error["code"] == "internal_error"
@@ -239,9 +239,8 @@ class _ExplodingRetriever:
 
 
 def test_a_bug_before_any_output_is_a_generic_500(make_client: MakeClient, seeded: Services) -> None:
-    assistant = Assistant(_ExplodingRetriever(), _BrokenAnswerer(), RefusalPolicy(MIN_EVIDENCE, SimilarityScore()))
-    client = make_client(Services(seeded.settings, store=seeded.store, embeddings=seeded.embeddings,
-                                  assistant=assistant), raise_server_exceptions=False)
+    assistant = assistant_over(seeded, _BrokenAnswerer(), retriever=_ExplodingRetriever())
+    client = make_client(serving(seeded, assistant), raise_server_exceptions=False)
     for path in ("/v1/ask", "/v1/ask/stream"):
         response = client.post(path, json={"question": WORKSHOP_QUESTION})
         assert response.status_code == 500

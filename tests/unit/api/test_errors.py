@@ -6,13 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.answer.llm import LLMAnswerer
-from assistant.answerability import SimilarityScore
-from assistant.pipeline import Assistant
-from assistant.refusal import RefusalPolicy
 from assistant.wiring import Services
 from tests.support.fakes import UnreachableChatModel, unreachable_store
 from tests.unit.api.conftest import MakeClient, error_of
-from tests.unit.conftest import MIN_EVIDENCE, WORKSHOP_QUESTION
+from tests.unit.conftest import WORKSHOP_QUESTION, assistant_over, serving
 from vectorstore.errors import StoreUnavailableError
 
 QUESTION = {"question": WORKSHOP_QUESTION}
@@ -50,10 +47,8 @@ def test_a_store_that_is_down_is_503_with_retry_after(down: TestClient, method: 
 
 def test_an_llm_that_is_down_without_fallback_is_503_with_retry_after(make_client: MakeClient,
                                                                       seeded: Services) -> None:
-    refusal = RefusalPolicy(MIN_EVIDENCE, SimilarityScore())
-    assistant = Assistant(seeded.retriever(), LLMAnswerer(UnreachableChatModel()), refusal)
-    client = make_client(Services(seeded.settings, store=seeded.store, embeddings=seeded.embeddings,
-                                  assistant=assistant))
+    assistant = assistant_over(seeded, LLMAnswerer(UnreachableChatModel()))
+    client = make_client(serving(seeded, assistant))
     for path in ("/v1/ask", "/v1/ask/stream"):
         response = client.post(path, json=QUESTION)
         assert response.status_code == 503 and response.headers["retry-after"] == "30"

@@ -7,13 +7,17 @@ import json
 from fastapi.testclient import TestClient
 
 from assistant.answer.llm import LLMAnswerer
-from assistant.answerability import SimilarityScore
-from assistant.pipeline import Assistant
-from assistant.refusal import RefusalPolicy
 from assistant.wiring import Services
 from tests.support.fakes import DroppingChatModel
 from tests.unit.api.conftest import MakeClient, error_of, sse_events
-from tests.unit.conftest import MAKERSPACE, MAKERSPACE_TITLE, MIN_EVIDENCE, UNRELATED_QUESTION, WORKSHOP_QUESTION
+from tests.unit.conftest import (
+    MAKERSPACE,
+    MAKERSPACE_TITLE,
+    UNRELATED_QUESTION,
+    WORKSHOP_QUESTION,
+    assistant_over,
+    serving,
+)
 
 
 def chat(question: str, *earlier: dict[str, str], **extra: object) -> dict[str, object]:
@@ -123,10 +127,8 @@ def test_a_streamed_completion_sends_role_content_sources_and_a_final_chunk(clie
 
 def test_an_llm_failing_before_a_cited_sentence_is_a_503(make_client: MakeClient, seeded: Services) -> None:
     """Nothing uncited is streamed, so the failure arrives before the stream starts: a JSON error."""
-    refusal = RefusalPolicy(MIN_EVIDENCE, SimilarityScore())
-    assistant = Assistant(seeded.retriever(), LLMAnswerer(DroppingChatModel()), refusal)
-    client = make_client(Services(seeded.settings, store=seeded.store, embeddings=seeded.embeddings,
-                                  assistant=assistant))
+    assistant = assistant_over(seeded, LLMAnswerer(DroppingChatModel()))
+    client = make_client(serving(seeded, assistant))
     response = client.post("/v1/chat/completions", json=chat(WORKSHOP_QUESTION, stream=True))
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "llm_unavailable"
