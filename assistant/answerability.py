@@ -27,6 +27,7 @@ from typing import Protocol
 from assistant.answer.evidence import ScoredSentence, query_words, score_sentences
 from assistant.query import Query
 from assistant.question import QuestionPart
+from ingest import lexicon
 from vectorstore.hybrid import Hit, SearchResult
 from vectorstore.keyword import KeywordIndex
 
@@ -45,6 +46,9 @@ _DURATION = re.compile(r"\d[\d.,]*\s*(?:jahre?n?|monate?n?|wochen?|tage?n?|stund
 _PERSON = re.compile(r"\b(?:Herr|Frau|Dr\.|Prof\.)\s+[A-ZÄÖÜ]|[A-ZÄÖÜ][a-zäöüß]+\s+[A-ZÄÖÜ][a-zäöüß]+(?:,|\s+\()|"
                      r"\b(?:Bürgermeister|Oberbürgermeister|Minister|Staatssekretär|Leiter|Geschäftsführer|"
                      r"Vorsitzende|Projektleiter)\w*\s+[A-ZÄÖÜ][a-zäöüß]+")
+_CAPITALISED = re.compile(r"\b[A-ZÄÖÜ][\w-]+")
+_ASKS = {"count": lexicon.ASKS_COUNT, "amount": lexicon.ASKS_AMOUNT, "date": lexicon.ASKS_DATE,
+         "duration": lexicon.ASKS_DURATION, "person": lexicon.ASKS_PERSON}
 _VALUE_PATTERNS = {"count": _NUMBER, "amount": _AMOUNT, "date": _DATE, "duration": _DURATION, "person": _PERSON}
 _TOP_SENTENCES = 30
 _SUBJECT_COVERAGE = 0.25  # a sentence "is about the subject" when it covers this share of the question
@@ -177,10 +181,17 @@ def _gives_value(query: Query, part: QuestionPart, evidence: SearchResult, ranke
     in a passage that names the question's subject (its rarest other words)?"""
     keyword = evidence.keyword_index
     words = query_words(keyword, query)
-    focused = {stem for word in part.focus for stem in keyword.analyzer.terms(word)}
+    # "Bis zu welchem Betrag ...": a word naming the wanted kind is stood for by the value itself.
+    asks = _ASKS[part.wants]
+    kind = {stem for word in part.focus if asks.search(word) for stem in keyword.analyzer.terms(word)}
+    focused = {stem for word in part.focus for stem in keyword.analyzer.terms(word)} - kind
     focus_index = [i for i, word in enumerate(words) if word.stem in focused or set(word.parts) & focused]
-    subject_index = sorted((i for i in range(len(words)) if i not in focus_index),
-                           key=lambda i: -words[i].weight)[:_SUBJECT_WORDS]
+    nouns = _noun_stems(query.question, keyword) - kind
+    others = [i for i in range(len(words)) if i not in focus_index and words[i].stem not in kind]
+    # The subject is what the question names (nouns and names); its verbs are often paraphrased
+    # ("beauftragen" for "Direktvergabe"). A question typed in lower case names no nouns: all words count.
+    named_things = [i for i in others if words[i].stem in nouns or set(words[i].parts) & nouns] if nouns else []
+    subject_index = sorted(named_things or others, key=lambda i: -words[i].weight)[:_SUBJECT_WORDS]
     subject_weight = sum(words[i].weight for i in subject_index) or 1.0
     pattern = _VALUE_PATTERNS[part.wants]
     for sentence in ranked:
@@ -193,6 +204,12 @@ def _gives_value(query: Query, part: QuestionPart, evidence: SearchResult, ranke
         if named >= 0.5 * subject_weight:
             return True
     return False
+
+
+def _noun_stems(question: str, keyword: KeywordIndex) -> set[str]:
+    """Stems of the capitalised words after the first (German nouns and names)."""
+    tokens = _CAPITALISED.findall(question.strip()[1:])
+    return {stem for token in tokens for stem in keyword.analyzer.terms(token)}
 
 
 def _focus_coverage(query: Query, part: QuestionPart, evidence: SearchResult, ranked: list[ScoredSentence]) -> float:
