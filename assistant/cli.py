@@ -256,7 +256,8 @@ def why_ingest_first(stored: list[DocumentRecord]) -> str | None:
 
 @app.command("eval")
 def evaluate(
-    dataset: Annotated[Path | None, typer.Option(help="YAML dataset (default: evals/data/questions.yaml)")] = None,
+    dataset: Annotated[Path | None, typer.Option(
+        help="Folder with dev/ and test/, or one YAML file (default: evals/data)")] = None,
     mode: Annotated[str, typer.Option(help="extractive or llm")] = "extractive",
     compare: Annotated[list[str] | None,
                        typer.Option("--compare", help="Variants: hybrid, dense, keyword, baseline")] = None,
