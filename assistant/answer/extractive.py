@@ -128,8 +128,9 @@ class ExtractiveAnswerer:
 
     def _with_context(self, lines: list[_Line], block: ListBlock, hit: Hit, ranked: list[ScoredSentence],
                       words_used: int) -> list[_Line]:
-        """The best sentences outside the block go before it while the budget lasts (at most
-        `_CONTEXT_SENTENCES`): the facts around a list (a deadline, a legal form) belong to the answer."""
+        """The best sentences of the block's own section go before it while the budget lasts (at
+        most `_CONTEXT_SENTENCES`): the facts around a list (a deadline, a legal form) belong to the
+        answer; a sentence from another section would mix in another topic's example."""
         end = block.items[-1].end
         context: list[ScoredSentence] = []
         for sentence in ranked:
@@ -137,7 +138,8 @@ class ExtractiveAnswerer:
                 break
             inside = sentence.hit.chunk.id == hit.chunk.id and block.start <= sentence.span.start < end
             length = len(sentence.text.split())
-            if inside or is_bullet_item(sentence.text) or words_used + length > self.max_list_words:
+            elsewhere = _chapter_section(sentence.hit) != _chapter_section(hit)
+            if inside or elsewhere or is_bullet_item(sentence.text) or words_used + length > self.max_list_words:
                 continue
             if _duplicate(sentence, context) or any(_normalise(sentence.text) in _normalise(line.span.text)
                                                     or _normalise(line.span.text) in _normalise(sentence.text)
@@ -284,6 +286,13 @@ def _escape(text: str) -> str:
 
 def _normalise(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _chapter_section(hit: Hit) -> tuple[str, ...]:
+    """The document and the first two levels of the chunk's outline path ("3 …", "3.3 …")."""
+    chunk = hit.chunk
+    path = chunk.section_path.split(SECTION_PATH_SEPARATOR)[:2] if chunk.section_path else [chunk.section]
+    return (chunk.document, *path)
 
 
 def _duplicate(sentence: ScoredSentence, chosen: list[ScoredSentence]) -> bool:
