@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-STAGE_ORDER = ("keyword", "embed", "dense", "fusion", "answer", "rest")
+STAGE_ORDER = ("keyword", "embed", "dense", "aspects", "fusion", "answer", "rest")
 COLOURS = {"ours": "#1f6f8b", "baseline": "#e07a1f", "target": "#b22222"}
 
 

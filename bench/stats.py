@@ -14,6 +14,7 @@ STAGES: dict[str, str] = {
     "retrieval_keyword": "keyword",
     "retrieval_embed": "embed",
     "retrieval_dense": "dense",
+    "retrieval_aspects": "aspects",  # list and how-to questions: a ranking per aspect, the outline
     "retrieval_fusion": "fusion",
     "answer": "answer",
 }
