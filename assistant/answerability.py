@@ -183,8 +183,8 @@ def _gives_value(query: Query, part: QuestionPart, evidence: SearchResult, ranke
     words = query_words(keyword, query)
     # "Bis zu welchem Betrag ...": a word naming the wanted kind is stood for by the value itself.
     asks = _ASKS[part.wants]
-    kind = {stem for word in part.focus if asks.search(word) for stem in keyword.analyzer.terms(word)}
-    focused = {stem for word in part.focus for stem in keyword.analyzer.terms(word)} - kind
+    kind = {stem for word in part.focus if asks.search(word) for stem in _stems(keyword, word)}
+    focused = {stem for word in part.focus for stem in _stems(keyword, word)} - kind
     focus_index = [i for i, word in enumerate(words) if word.stem in focused or set(word.parts) & focused]
     nouns = _noun_stems(query.question, keyword) - kind
     others = [i for i in range(len(words)) if i not in focus_index and words[i].stem not in kind]
@@ -209,7 +209,12 @@ def _gives_value(query: Query, part: QuestionPart, evidence: SearchResult, ranke
 def _noun_stems(question: str, keyword: KeywordIndex) -> set[str]:
     """Stems of the capitalised words after the first (German nouns and names)."""
     tokens = _CAPITALISED.findall(question.strip()[1:])
-    return {stem for token in tokens for stem in keyword.analyzer.terms(token)}
+    return {stem for token in tokens for stem in _stems(keyword, token)}
+
+
+def _stems(keyword: KeywordIndex, word: str) -> list[str]:
+    """A question word's terms as the question's own words are read (abbreviations, corrected spelling)."""
+    return [term for group in keyword.query_groups(word) for term in group]
 
 
 def _focus_coverage(query: Query, part: QuestionPart, evidence: SearchResult, ranked: list[ScoredSentence]) -> float:
@@ -217,7 +222,7 @@ def _focus_coverage(query: Query, part: QuestionPart, evidence: SearchResult, ra
     if not part.focus or not ranked:
         return 1.0
     keyword = evidence.keyword_index
-    focused = {stem for word in part.focus for stem in keyword.analyzer.terms(word)}
+    focused = {stem for word in part.focus for stem in _stems(keyword, word)}
     words = query_words(keyword, query)
     indexes = [index for index, word in enumerate(words)
                if word.stem in focused or any(p in focused for p in word.parts)]

@@ -151,8 +151,18 @@ from about into many much please tell me give list explain
 GERMAN_MARKER_WORDS = frozenset("""
 der die das und oder ist sind war wurde wurden ein eine einen dem den des im in zu zum zur mit
 für von auf wie wer was wann wo warum welche welcher welches gibt es ich wir sie nicht auch
-dort dabei viele viel bitte kann können soll
+dort dabei viele viel bitte kann können soll will wollen hat haben hatte wird werden bei nach über
+welchen welchem seinem seiner seine ihre ihren unser unsere unseren unserem man sich noch schon nur
 """.split())
+
+# Abbreviations users type for names the documents write out (the German states, mostly):
+# a question with "BaWü" also searches for "Baden-Württemberg".
+QUERY_LONG_FORMS = tuple((re.compile(rf"(?<![\w-]){short}(?![\w-])"), long_form) for short, long_form in (
+    ("(?i:bawü)|BW", "Baden-Württemberg"), ("NRW", "Nordrhein-Westfalen"),
+    ("MV|M-V|MeckPomm", "Mecklenburg-Vorpommern"), ("RLP", "Rheinland-Pfalz"),
+    ("SH", "Schleswig-Holstein"), ("LSA", "Sachsen-Anhalt"),
+    ("KTS", "Koordinierungs- und Transferstelle"), ("OB", "Oberbürgermeister"),
+))
 
 # --- sentence scoring (assistant.answer.evidence) ------------------------------------------
 
@@ -227,7 +237,7 @@ ASKS_DEFINITION = re.compile(
 ASKS_REASON = re.compile(r"\b(?:warum|weshalb|wieso|aus\s+welchem\s+grund|why)\b", re.I)
 ASKS_YES_NO = re.compile(
     r"^\s*(?:gibt|gab|ist|sind|war|waren|hat|haben|hatte|hatten|kann|können|darf|dürfen|soll|sollte|"
-    r"lohnt|zählt|zählen|brauchen|braucht|wird|werden|wurde|wurden|muss|müssen|does|do|is|are|was|were|"
+    r"lohnt|zählt|zählen|brauchen|braucht|wird|werden|wurde|wurden|muss|müssen|does|do|is|are|were|"
     r"can|has|have|did|should)\b", re.I)
 # Where a compound question's second question starts: "..., und wann ...", "...? Und wie ...".
 SECOND_QUESTION = re.compile(

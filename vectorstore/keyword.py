@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -22,6 +23,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from ingest.lexicon import QUERY_LONG_FORMS
 from vectorstore.german import GermanAnalyzer, vocabulary_of
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,8 @@ _KEEP_GENERATIONS = 2
 # Bump when the analysis changes, so saved indexes built with the old analysis are rebuilt.
 ANALYSIS_VERSION = 3
 _MIN_SPELLING_SIMILARITY = 0.84
+_MIN_RUN_TOGETHER_PART = 3  # "startups" = "start" + "ups" (the corpus writes "Start-ups")
+_RARE = 2  # a word in at most this many chunks may be a run-together spelling of two common ones
 
 
 @dataclass(frozen=True)
@@ -119,16 +123,53 @@ class KeywordIndex:
 
     # --- searching ----------------------------------------------------------------------
     def query_groups(self, text: str) -> list[tuple[str, ...]]:
-        """The question's term groups, with misspelt words mapped to the closest known term."""
+        """The question's term groups, as users type them matched to how the documents write:
+        abbreviations also stand for their long form ("BaWü" -> Baden-Württemberg), a word
+        written together that the documents hyphenate gets its parts ("startups" -> start, ups),
+        and a misspelt word is mapped to the closest known term."""
         groups: list[tuple[str, ...]] = []
-        for group in self.analyzer.term_groups(text, drop_question_words=True):
+        for group in self.analyzer.term_groups(self._with_long_forms(text), drop_question_words=True):
             full = group[0]
-            if not self.known(full):
+            if len(group) == 1 and self._document_frequency.get(full, 0) <= _RARE:
+                parts = self.run_together_parts(full)
+                if parts:
+                    group = (full, *parts)
+            if not self.known(full) and len(group) == 1:
                 corrected = self.correct(full)
                 if corrected is not None:
                     group = (corrected, *group[1:])
             groups.append(group)
         return groups
+
+    def _with_long_forms(self, text: str) -> str:
+        """`text` with the long form of each abbreviation the lexicon knows; the abbreviation
+        stays too where the documents use it ("NRW Nordrhein-Westfalen")."""
+        def expand(match: re.Match[str], long_form: str) -> str:
+            short = match.group(0)
+            kept = all(self.known(term) for term in self.analyzer.terms(short))
+            return f"{short} {long_form}" if kept else long_form
+
+        for pattern, long_form in QUERY_LONG_FORMS:
+            text = pattern.sub(lambda match, long_form=long_form: expand(match, long_form), text)
+        return text
+
+    def run_together_parts(self, term: str) -> tuple[str, ...]:
+        """The terms of two words of the documents, each more frequent than `term`, that it is
+        written together from ("startups": the documents write "Start-ups"), if any."""
+        best: tuple[int, tuple[str, ...]] = (self._document_frequency.get(term, 0), ())
+        if not term.isalpha():
+            return ()
+        words = self.analyzer.decompounder.vocabulary
+        for cut in range(_MIN_RUN_TOGETHER_PART, len(term) - _MIN_RUN_TOGETHER_PART + 1):
+            head, tail = term[:cut], term[cut:]
+            # The vocabulary holds words of four letters or more; a shorter part must be a term.
+            if not all(words.get(part) or (len(part) < 4 and self.known(part)) for part in (head, tail)):
+                continue
+            stems = tuple(self.analyzer.terms(head)[:1] + self.analyzer.terms(tail)[:1])
+            frequency = min((self._document_frequency.get(stem, 0) for stem in stems), default=0)
+            if len(stems) == 2 and frequency > best[0]:
+                best = (frequency, stems)
+        return best[1]
 
     def query_terms(self, text: str) -> list[str]:
         return list(dict.fromkeys(term for group in self.query_groups(text) for term in group))

@@ -48,6 +48,25 @@ def test_misspelt_query_words_are_corrected_to_known_terms() -> None:
     assert index.search("Bundesländerworkshp in Wismar", k=1)[0].chunk_id == "d#2"
 
 
+def test_words_typed_together_match_the_documents_hyphenated_spelling() -> None:
+    texts = [*TEXTS, "Viele Start-ups arbeiten mit Kommunen.", "Start-ups und Verwaltung: ein Start mit Hürden.",
+             "Ein Startup-Wettbewerb."]
+    index = KeywordIndex.build("fp4", [f"d#{n}" for n in range(len(texts))], texts)
+    assert ("startups", "start", "ups") in index.query_groups("Wie viele startups gibt es?")
+    assert index.search("startups in Kommunen", k=1)[0].chunk_id == "d#5"
+    # A word the documents use as such is not taken apart.
+    assert index.query_groups("Verstetigung") == [("verstet",)]
+
+
+def test_abbreviations_also_search_for_their_long_form() -> None:
+    texts = [*TEXTS, "Baden-Württemberg erlaubt die Direktvergabe bis 100.000 Euro.", "In NRW gibt es viele Labore."]
+    index = KeywordIndex.build("fp5", [f"d#{n}" for n in range(len(texts))], texts)
+    terms = index.query_terms("Direktvergabe in BaWü?")
+    assert "wurttemberg" in terms and "bawu" not in terms  # the documents never write "BaWü"
+    assert index.search("Wie läuft das in bawü?", k=1)[0].chunk_id == "d#5"
+    assert "nrw" in index.query_terms("Labore in NRW")  # the documents use this one: it stays
+
+
 def test_saved_index_loads_with_the_same_results(tmp_path: Path) -> None:
     ids = [f"doc.pdf@v#{n}" for n in range(len(TEXTS))]
     index = KeywordIndex.build("fp3", ids, TEXTS)
