@@ -13,7 +13,9 @@ from typing import Literal
 
 import numpy as np
 
+from ingest.lines import LIST_ITEM_START
 from ingest.models import Chunk
+from ingest.models import chunk_id as make_chunk_id
 from vectorstore.embeddings import QuestionEmbedder
 from vectorstore.errors import UnknownDocumentError
 from vectorstore.keyword import KeywordIndex
@@ -25,6 +27,8 @@ _UNPUBLISHED_MARGIN = 10
 _OUTLINE_SECTIONS = 3  # sections whose headings best match the question's aspects
 _MAX_ASPECTS = 4
 _FOCUS_BOOST = 2.0
+_MAX_FRAGMENT_WORDS = 8  # the rest of a list item broken off by a page break
+_MIN_OVERLAP = 12  # characters two chunks must share to count as overlapping
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,8 @@ class HybridRetriever:
         hits = self._fuse(dense_ranked, keyword_ranked, k, snapshot, aspects, similarities)
         if self.merge_neighbours:
             hits = merge_adjacent(hits)
+        if focus:
+            hits = [self._with_list_completed(hit, snapshot) for hit in hits[:k]]
         timings["fusion"] = elapsed_ms(started)
         return SearchResult(hits[:k], snapshot.keyword, timings)
 
@@ -155,6 +161,21 @@ class HybridRetriever:
         ids.sort(key=lambda cid: -float(similarities[snapshot.vectors.rows[cid]]))
         rankings.append((ids[: self.candidates], self.outline_weight))
         return rankings
+
+    def _with_list_completed(self, hit: Hit, snapshot: Snapshot) -> Hit:
+        """A list or how-to question wants the whole list: a passage that ends inside one is
+        joined with the next chunk of its document, where the list goes on."""
+        if not ends_in_list(hit.chunk.text):
+            return hit
+        last = int(hit.chunk.id.rsplit("+", 1)[1]) if "+" in hit.chunk.id else hit.chunk.position
+        following_id = make_chunk_id(hit.chunk.document, hit.chunk.version, last + 1)
+        if snapshot.vectors is not None:
+            following = snapshot.vectors.by_id.get(following_id)
+        else:
+            following = next(iter(self.knowledge_base.store.get_chunks([following_id])), None)
+        if following is None:
+            return hit
+        return replace(hit, chunk=_join_chunks(hit.chunk, following))
 
     def _dense(self, vector: np.ndarray, snapshot: Snapshot, documents: Sequence[str] | None,
                similarities: np.ndarray | None = None) -> list[tuple[Chunk, float]]:
@@ -233,13 +254,26 @@ def merge_adjacent(hits: list[Hit]) -> list[Hit]:
     return merged
 
 
+def ends_in_list(text: str) -> bool:
+    """Does `text` end in a list item, so that the list may go on in the next chunk? The last
+    line may be the rest of the item, broken off by the page ("Aktivitäten informieren")."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return False
+    if LIST_ITEM_START.match(lines[-1]):
+        return True
+    fragment = len(lines[-1].split()) <= _MAX_FRAGMENT_WORDS and not lines[-1].endswith((".", "!", "?", ":"))
+    return len(lines) > 1 and fragment and bool(LIST_ITEM_START.match(lines[-2]))
+
+
 def _join_chunks(first: Chunk, second: Chunk) -> Chunk:
     """One passage from two consecutive chunks, without repeating their overlap."""
     overlap = _overlap_length(first.text, second.text)
     rest = second.text[overlap:]
     tail = rest.lstrip()
     start = overlap + len(rest) - len(tail)  # where the kept tail starts in `second`
-    separator = "\n\n" if overlap == 0 else ("" if not tail else " ")
+    gap = rest[: len(rest) - len(tail)]  # the overlap ends a line: the kept tail starts a new one
+    separator = "\n\n" if overlap == 0 else ("" if not tail else ("\n" if "\n" in gap else " "))
     text = first.text + separator + tail if tail else first.text
     shift = len(first.text) + len(separator) - start  # `second` offset -> offset in `text`
     breaks = [item for item in first.page_breaks.split(";") if item]
@@ -264,7 +298,9 @@ def _overlap_length(left: str, right: str) -> int:
         if right.startswith(left[index:]):
             return len(left) - index
         index = left.find(probe, index + 1)
-    return 0
+    # An overlap shorter than the probe (a chunk that starts a new section repeats a line or two).
+    return next((length for length in range(min(len(probe), len(left)), _MIN_OVERLAP - 1, -1)
+                 if left.endswith(right[:length])), 0)
 
 
 def _max(a: float | None, b: float | None) -> float | None:

@@ -19,6 +19,7 @@ from ingest.lines import BULLET, ENUMERATION
 from ingest.sentences import Span, sentence_spans
 
 _MIN_ITEMS = 2
+_MAX_CONTINUATION_WORDS = 8
 _NUMBER = re.compile(r"^\(?(\d{1,2})[.)]")
 
 
@@ -36,7 +37,7 @@ class ListBlock:
 
 def list_blocks(text: str) -> list[ListBlock]:
     """The list blocks of `text` (at least two items each), in text order."""
-    lines = _lines(text)
+    lines = _joined_continuations(_lines(text))
     items = _item_lines(lines)
     blocks: list[ListBlock] = []
     index = 0
@@ -47,10 +48,10 @@ def list_blocks(text: str) -> list[ListBlock]:
         first = index
         while index < len(lines) and index in items:
             index += 1
-        items = tuple(lines[first:index])
-        if len(items) < _MIN_ITEMS:
+        run = tuple(lines[first:index])
+        if len(run) < _MIN_ITEMS:
             continue
-        blocks.append(ListBlock(_lead(lines, first), items))
+        blocks.append(ListBlock(_lead(lines, first), run))
     return blocks
 
 
@@ -78,6 +79,24 @@ def _item_lines(lines: list[Span]) -> set[int]:
             items.update(run)
         index = run[-1] + 1
     return items
+
+
+def _joined_continuations(lines: list[Span]) -> list[Span]:
+    """An item broken over two lines (a page or column break: "• Informationsangebote ...: über
+    Smart-City- und Smart-Region" / "Aktivitäten informieren") is one item again: a short line
+    between two items continues the first when it does not end its sentence."""
+    joined: list[Span] = []
+    for index, line in enumerate(lines):
+        previous = joined[-1] if joined else None
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        if (previous is not None and is_bullet_item(previous.text) and not is_bullet_item(line.text)
+                and following is not None and is_bullet_item(following.text)
+                and not previous.text.endswith((".", "!", "?", ":", ";")) and not line.text.endswith(":")
+                and len(line.text.split()) <= _MAX_CONTINUATION_WORDS):
+            joined[-1] = Span(previous.start, line.end, f"{previous.text} {line.text}")
+            continue
+        joined.append(line)
+    return joined
 
 
 def _number(line: str) -> int | None:

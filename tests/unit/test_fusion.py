@@ -26,6 +26,14 @@ def test_adjacent_chunks_merge_without_repeating_the_overlap() -> None:
     assert merged[0].dense == 0.8 and merged[0].keyword == 3.0
 
 
+def test_a_short_overlap_at_a_line_break_is_not_repeated_and_keeps_the_line_break() -> None:
+    first = _chunk(3, "Dabei wurden Ziele unterschieden:\n• Informationen über Projekte\n\nAktivitäten informieren")
+    second = _chunk(4, "Aktivitäten informieren\n\n• digitale Bildung fördern\n• Netzwerke bilden")
+    passage = merge_adjacent([Hit(first, 0.02), Hit(second, 0.01)])[0].chunk
+    assert passage.text.count("Aktivitäten informieren") == 1
+    assert "informieren\n• digitale Bildung" in passage.text
+
+
 def test_chunks_of_other_versions_or_far_apart_stay_separate() -> None:
     hits = [Hit(_chunk(1, "Eins."), 0.03), Hit(_chunk(2, "Zwei.", version="v2"), 0.02), Hit(_chunk(5, "Fünf."), 0.01)]
     assert len(merge_adjacent(hits)) == 3
