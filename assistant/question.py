@@ -141,9 +141,10 @@ def split_parts(question: str) -> list[str]:
     parts = [piece for piece in (piece.strip(" ,;") for piece in pieces) if piece]
     merged: list[str] = []
     for part in parts:
-        if merged and (_vague(merged[-1]) or (len(part.rstrip("?").split()) < _MIN_PART_WORDS
-                                               and not part.endswith("?"))):
-            merged[-1] = f"{merged[-1].rstrip('?')}, {part}" if _vague(merged[-1]) else f"{merged[-1]} {part}"
+        if merged and (_vague(merged[-1]) or _leans_back(part)):
+            merged[-1] = f"{merged[-1].rstrip('?')}, {part}"
+        elif merged and len(part.rstrip("?").split()) < _MIN_PART_WORDS and not part.endswith("?"):
+            merged[-1] = f"{merged[-1]} {part}"
         else:
             merged.append(part)
     if len(merged) <= 1:
@@ -159,6 +160,15 @@ def _vague(part: str) -> bool:
              if word not in lexicon.GERMAN_STOPWORDS and word not in lexicon.QUESTION_WORDS
              and word not in lexicon.REFERENCE_WORDS]
     return len(words) < _MIN_PART_WORDS
+
+
+def _leans_back(part: str) -> bool:
+    """A second question about the first one's subject ("..., und wie arbeitet es?"): it has too
+    few words of its own and points back with "es", "er", "dort"; it is asked with the first."""
+    words = re.findall(r"[A-Za-zÄÖÜäöüß]+|\d+", part.lower())
+    own = [word for word in words if word not in lexicon.GERMAN_STOPWORDS and word not in lexicon.QUESTION_WORDS
+           and word not in lexicon.REFERENCE_WORDS]
+    return len(own) < _MIN_PART_WORDS and any(word in lexicon.REFERENCE_WORDS for word in words)
 
 
 def _split_on_conjunction(sentence: str) -> list[str]:

@@ -31,3 +31,11 @@ def test_two_questions_in_one_are_split_and_one_with_two_question_words_is_not()
     assert [part.text for part in analyse("Wie viele Besucher kamen? Und wer hat das Labor eröffnet?").parts] == [
         "Wie viele Besucher kamen?", "Und wer hat das Labor eröffnet?"]
     assert len(analyse("Wann und wo fand der 11. Bundesländerworkshop statt?").parts) == 1
+
+
+def test_a_second_question_that_only_points_back_is_asked_with_the_first() -> None:
+    assert len(analyse("Was ist das Cross-Innovation-Lab in Regensburg und wie arbeitet es?").parts) == 1
+    assert len(analyse("Wo ist der IthPunkt angesiedelt, und was will er?").parts) == 1
+    # "davon" points back too, but "2020 ausgewählt" is a question of its own.
+    assert len(analyse("Wie viele Modellprojekte gibt es insgesamt, und wie viele davon wurden 2020 "
+                       "ausgewählt?").parts) == 2
