@@ -37,5 +37,5 @@ def test_a_second_question_that_only_points_back_is_asked_with_the_first() -> No
     assert len(analyse("Was ist das Cross-Innovation-Lab in Regensburg und wie arbeitet es?").parts) == 1
     assert len(analyse("Wo ist der IthPunkt angesiedelt, und was will er?").parts) == 1
     # "davon" points back too, but "2020 ausgewählt" is a question of its own.
-    assert len(analyse("Wie viele Modellprojekte gibt es insgesamt, und wie viele davon wurden 2020 "
+    assert len(analyse("Wie viele Modellprojekte Smart Cities gibt es insgesamt, und wie viele davon wurden 2020 "
                        "ausgewählt?").parts) == 2
