@@ -64,12 +64,16 @@ class Chunk:
     page_breaks: str = ""  # "offset:page;..." where text from a later page starts
     section_path: str = ""  # the headings from the chapter down to `section`, joined by SECTION_PATH_SEPARATOR
     ocr: bool = False  # some of its text was read from a scanned page by OCR
+    # A passage joined from consecutive chunks (never stored): where each later chunk's text
+    # starts, with that chunk's section and section path.
+    joined_sections: tuple[tuple[int, str, str], ...] = ()
 
     def metadata(self) -> dict[str, Any]:
         """Flat metadata for the vector store (no None values)."""
         data = asdict(self)
         data.pop("id")
         data.pop("text")
+        data.pop("joined_sections")
         data["year"] = self.year or 0
         return data
 
@@ -83,9 +87,19 @@ class Chunk:
             page = int(number)
         return page
 
+    def section_at(self, offset: int) -> tuple[str, str]:
+        """The section and section path of the character at `offset` (a joined passage may span two)."""
+        section, path = self.section, self.section_path
+        for start, later_section, later_path in self.joined_sections:
+            if start > offset:
+                break
+            section, path = later_section, later_path
+        return section, path
+
     @classmethod
     def from_record(cls, chunk_id: str, text: str, metadata: dict[str, Any]) -> Chunk:
-        fields = {name: metadata.get(name) for name in cls.__dataclass_fields__ if name not in ("id", "text")}
+        fields = {name: metadata.get(name) for name in cls.__dataclass_fields__
+                  if name not in ("id", "text", "joined_sections")}
         fields["year"] = fields["year"] or None
         fields["section"] = fields["section"] or ""
         fields["publisher"] = fields["publisher"] or ""

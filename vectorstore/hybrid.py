@@ -284,8 +284,12 @@ def _join_chunks(first: Chunk, second: Chunk) -> Chunk:
         offset, page = item.split(":")
         if int(offset) > start:  # breaks inside the dropped overlap are already in `first`
             breaks.append(f"{int(offset) + shift}:{page}")
+    joined = first.joined_sections
+    if tail:
+        later = tuple((offset + shift, section, path) for offset, section, path in second.joined_sections)
+        joined = (*joined, (len(first.text) + len(separator), second.section, second.section_path), *later)
     return replace(first, id=f"{first.id}+{second.position}", text=text, page_end=second.page_end,
-                   tokens=first.tokens + second.tokens, page_breaks=";".join(breaks))
+                   tokens=first.tokens + second.tokens, page_breaks=";".join(breaks), joined_sections=joined)
 
 
 def _overlap_length(left: str, right: str) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from assistant.answer.blocks import ListBlock, is_bullet_item, item_text, list_blocks
 from assistant.answer.evidence import ScoredSentence, query_words, score_sentences
 from assistant.answer.types import Citation, Draft, document_url
-from assistant.prompts import load_prompt
+from assistant.prompts import load_prompt, render_prompt
 from assistant.query import Query
 from assistant.question import QuestionPart, classify
 from ingest.lines import LIST_ITEM_START
@@ -31,6 +31,7 @@ _MIN_RELATIVE_SCORE = 0.6
 _LEAD_ITEMS = 6  # items a sentence ending in ":" brings along in a sentence answer
 _MIN_ITEMS_SHOWN = 3
 _CONTEXT_SENTENCES = 2
+_MAX_NAME_WORDS = 4  # a heading this short names a place, project or lab
 # A list block is chosen over single sentences when its lead and headings cover the question
 # at least this well relative to the best sentence (list and how-to questions only).
 _BLOCK_VS_SENTENCE = 0.5
@@ -82,7 +83,7 @@ class ExtractiveAnswerer:
             lines = self._block_lines(part, query, evidence, ranked)
         if lines is None:
             lines = self._sentence_lines(ranked, self.max_sentences, self.max_words)
-        return _compose(lines, query.language)
+        return _compose(lines, query.language, frame=query.language == "de" and _names_the_section(part, lines))
 
     def stream(self, query: Query, evidence: SearchResult) -> Iterator[str | Draft]:
         """Text pieces (one per line or sentence), then the finished draft."""
@@ -228,8 +229,22 @@ def _block_score(block: ListBlock, hit: Hit, rank: int, part: QuestionPart, shar
     return score
 
 
-def _compose(lines: list[_Line], language: str) -> Draft:
-    """Markdown with a marker on every line; one citation per passage, quoting what was used."""
+def _names_the_section(part: QuestionPart, lines: list[_Line]) -> bool:
+    """"Welches Modellprojekt regelt Strompreise über eine Blockchain?" is answered by a sentence
+    about "ein intelligenter Algorithmus"; which project it is says the heading above it
+    ("Gemeinde Fuchstal"). A question for a thing of some kind gets that heading as a framing line
+    (no claim of its own, so no marker) when it is a name (a short heading, not "3.2 ...") and
+    the sentences do not name it themselves."""
+    if part.shape != "fact" or not part.focus or part.wants not in ("other", "place") or not lines:
+        return False
+    section = lines[0].hit.chunk.section_at(lines[0].span.start)[0].strip()
+    named = bool(section) and len(section.split()) <= _MAX_NAME_WORDS and not section[:1].isdigit()
+    return named and _normalise(section) not in _normalise(" ".join(line.text for line in lines))
+
+
+def _compose(lines: list[_Line], language: str, frame: bool = False) -> Draft:
+    """Markdown with a marker on every line; one citation per passage, quoting what was used.
+    With `frame` the first passage's section heading opens the answer (see `_names_the_section`)."""
     numbers: dict[str, int] = {}
     used: dict[str, list[_Line]] = {}
     for line in lines:
@@ -245,6 +260,11 @@ def _compose(lines: list[_Line], language: str) -> Draft:
                                   url=document_url(chunk.document, page),
                                   score=round(ordered[0].hit.fused, 4)))
     text = _markdown(lines, numbers)
+    if frame and text:
+        first = lines[0].hit.chunk
+        section = render_prompt("section_frame", language, section=first.section_at(lines[0].span.start)[0].strip(),
+                                page=first.page_at(lines[0].span.start))
+        text = f"{section}\n\n{text}"
     lead = load_prompt("extractive_lead", language) if language != "de" and text else ""
     return Draft(text=f"{lead}\n\n{text}" if lead else text, citations=citations)
 

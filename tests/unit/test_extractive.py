@@ -80,3 +80,19 @@ def test_no_overlap_with_the_question_means_no_answer_and_low_evidence() -> None
     assert not RefusalPolicy(min_evidence=(weak + strong) / 2).refuses(strong)
     english = evidence_score(Query("When was the workshop?", language="en"), evidence.hits, evidence.keyword_index)
     assert english > max(hit.dense for hit in evidence.hits)  # no vocabulary penalty, a cross-lingual offset
+
+
+def test_a_question_for_which_project_is_framed_with_the_heading_that_names_it() -> None:
+    text = ("Projekttitel: Smarte Energie\n\nEin intelligenter Algorithmus regelt auf Basis einer Blockchain "
+            "die Strompreise und schafft transparente Kostenstrukturen.")
+    chunk = Chunk(id="m.pdf@v#0", text=text, document="m.pdf", title="Modellprojekte", publisher="", year=2020,
+                  page=31, page_end=31, section="Gemeinde Fuchstal", position=0, hash="h", version="v", tokens=30)
+    keyword = KeywordIndex.build("fp", [chunk.id], [text])
+    evidence = SearchResult([Hit(chunk, 0.02, dense=0.88)], keyword, {})
+    question = Query("Welches Modellprojekt regelt Strompreise über eine Blockchain?")
+    draft = ExtractiveAnswerer().answer(question, evidence)
+    assert draft.text.startswith("Im Abschnitt „Gemeinde Fuchstal“ (S. 31):\n\n")
+    assert "Blockchain die Strompreise" in draft.text
+    # A question that names the thing it asks about gets no frame.
+    plain = ExtractiveAnswerer().answer(Query("Wie regelt Fuchstal die Strompreise?"), evidence)
+    assert "Im Abschnitt" not in plain.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ingest.models import Chunk
 from vectorstore.hybrid import Hit, merge_adjacent
 
@@ -32,6 +34,17 @@ def test_a_short_overlap_at_a_line_break_is_not_repeated_and_keeps_the_line_brea
     passage = merge_adjacent([Hit(first, 0.02), Hit(second, 0.01)])[0].chunk
     assert passage.text.count("Aktivitäten informieren") == 1
     assert "informieren\n• digitale Bildung" in passage.text
+
+
+def test_a_joined_passage_knows_the_section_of_each_part() -> None:
+    first = replace(_chunk(3, "Berlin will smarte Stadtplätze gestalten."), section="Berlin",
+                    section_path="2020 > Berlin")
+    second = replace(_chunk(4, "Darmstadt arbeitet an der Smarten Stadt."), section="Darmstadt",
+                     section_path="2020 > Darmstadt")
+    passage = merge_adjacent([Hit(first, 0.02), Hit(second, 0.01)])[0].chunk
+    assert passage.section_at(passage.text.index("Berlin")) == ("Berlin", "2020 > Berlin")
+    assert passage.section_at(passage.text.index("Darmstadt")) == ("Darmstadt", "2020 > Darmstadt")
+    assert "joined_sections" not in passage.metadata()  # derived per query, never stored
 
 
 def test_chunks_of_other_versions_or_far_apart_stay_separate() -> None:
