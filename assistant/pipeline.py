@@ -20,6 +20,7 @@ import re
 import time
 import uuid
 from collections.abc import Generator, Iterator, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from assistant.answer.merge import merge_parts
@@ -147,11 +148,13 @@ class Assistant:
         signals: list[dict[str, float]] = []
         evidences: list[SearchResult] = []
         queries: list[str] = []
+        quoted: set[str] = set()
         mode = self.mode
         for index, part in enumerate(parts):
             # A later part may lean on an earlier one ("..., und wie viele gibt es dort?").
             context = [*history, *(Turn("user", earlier) for earlier in parts[:index])]
             query, part_timings = self._query(part, context, language)
+            query = replace(query, quoted=frozenset(quoted))
             shape = classify(part)
             evidence = self._retrieve(query.search_text, documents, part_timings, _aspect_focus(shape))
             assessment = self.refusal.assess(query, shape, evidence)
@@ -174,6 +177,7 @@ class Assistant:
                 draft = self.fallback.answer(query, evidence)
                 mode = self.fallback.mode
             answered.append((part, draft if draft.citations and not draft.refused else None))
+            quoted.update(citation.quote for citation in draft.citations)
         merged = merge_parts(answered, load_prompt("refusal_part", language))
         score = max(scores)
         query_text = " | ".join(queries)

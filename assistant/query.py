@@ -35,6 +35,9 @@ class Query:
     language: str = "de"
     followup: bool = False  # leans on earlier turns (an LLM may rewrite it as a standalone question)
     situation: str = ""  # what the user told before the question, verbatim
+    # Sentences the answer quotes already (for an earlier part of the same question): a later
+    # part says something new rather than repeating them.
+    quoted: frozenset[str] = frozenset()
 
     @property
     def asked(self) -> str:

@@ -76,6 +76,9 @@ class ExtractiveAnswerer:
         part = classify(query.question)
         ranked = score_sentences(query, evidence.hits, evidence.keyword_index, part.focus,
                                  enumerations=part.shape == "list")
+        if query.quoted:  # an earlier part of the question quoted these: say something new if there is more
+            fresh = [sentence for sentence in ranked if not _quoted(sentence.text, query.quoted)]
+            ranked = fresh if fresh and fresh[0].coverage > 0 else ranked
         if not ranked or ranked[0].coverage <= 0:
             return Draft(text="", citations=[])
         lines: list[_Line] | None = None
@@ -302,6 +305,12 @@ def _escape(text: str) -> str:
     """Text at the start of a Markdown line must not read as a heading, quote or list marker
     ("11. Bundesländerworkshop" is an ordinal, not item 11: CommonMark wants "11\\. ")."""
     return _NUMBER_AT_START.sub(r"\1\\\2", _MARKER_AT_START.sub("\\\\", text))
+
+
+def _quoted(sentence: str, quotes: frozenset[str]) -> bool:
+    """Is `sentence` part of one of the `quotes` (an earlier part's citations)?"""
+    text = _normalise(sentence)
+    return any(text in _normalise(quote) for quote in quotes)
 
 
 def _normalise(text: str) -> str:

@@ -96,3 +96,16 @@ def test_a_question_for_which_project_is_framed_with_the_heading_that_names_it()
     # A question that names the thing it asks about gets no frame.
     plain = ExtractiveAnswerer().answer(Query("Wie regelt Fuchstal die Strompreise?"), evidence)
     assert "Im Abschnitt" not in plain.text
+
+
+def test_a_later_part_of_a_compound_question_does_not_repeat_what_an_earlier_part_quoted() -> None:
+    question = "Wann fand der 11. Bundesländerworkshop statt, wer nahm teil?"
+    first = ExtractiveAnswerer(max_sentences=1).answer(Query(question), _evidence())
+    assert "25. April 2023" in first.text
+    quoted = frozenset(citation.quote for citation in first.citations)
+    again = ExtractiveAnswerer(max_sentences=1).answer(Query(question, quoted=quoted), _evidence())
+    assert "25. April 2023" not in again.text and "28 Fachleute" in again.text
+    # With nothing else relevant left, the quoted sentence may stand again rather than no answer.
+    alone = ExtractiveAnswerer(max_sentences=1).answer(Query("Wann fand der Bundesländerworkshop statt?",
+                                                             quoted=quoted), _evidence())
+    assert "25. April 2023" in alone.text
