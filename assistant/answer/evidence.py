@@ -64,6 +64,7 @@ class _QueryWord:
     stem: str
     parts: tuple[str, ...]
     weight: float
+    carried: bool = False  # carried over from an earlier turn or the situation, not the question's own
 
     def match(self, terms: frozenset[str]) -> float:
         if self.stem in terms:
@@ -91,7 +92,7 @@ def query_words(keyword: KeywordIndex, query: Query, focus: Collection[str] = ()
             else:
                 weight = keyword.idf(stem)
             boost = FOCUS_WEIGHT if stem in focused or any(part in focused for part in parts) else 1.0
-            result[stem] = _QueryWord(stem, known_parts, weight * factor * boost)
+            result[stem] = _QueryWord(stem, known_parts, weight * factor * boost, carried=factor < 1.0)
     return list(result.values())
 
 
@@ -117,10 +118,14 @@ def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex,
         prior = 1.0 / (1.0 + 0.3 * rank)
         previous: ScoredSentence | None = None
         headings = _headings(hit.chunk)
+        # A follow-up's own words decide the sentence; the topic it carries over ("dort" = the
+        # project asked about before) only has to be what the passage is about.
+        passage = _passage_terms(keyword, hit.chunk) if any(word.carried for word in wanted) else frozenset()
         for span, terms in _analysed(keyword, hit.chunk.text):
             if span.text in headings:
                 continue  # the headings that head the chunk are no answer
-            matches = tuple(word.match(terms) for word in wanted)
+            matches = tuple(max(word.match(terms), word.match(passage)) if word.carried else word.match(terms)
+                            for word in wanted)
             if previous is not None and _CONTINUES.match(span.text):
                 # "Das entspricht ...", "Diese Zahl ...": the sentence goes on about the last one.
                 matches = tuple(max(own, _CARRY_OVER * before)
@@ -135,6 +140,12 @@ def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex,
             scored.append(previous)
     scored.sort(key=lambda sentence: -sentence.score)
     return scored
+
+
+def _passage_terms(keyword: KeywordIndex, chunk: Chunk) -> frozenset[str]:
+    """The terms of a passage and of its headings."""
+    return frozenset(term for _, terms in _analysed(keyword, chunk.text) for term in terms) | frozenset(
+        keyword.analyzer.terms(" ".join(_headings(chunk))))
 
 
 def _headings(chunk: Chunk) -> frozenset[str]:

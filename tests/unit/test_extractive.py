@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer.evidence import query_words, score_sentences
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answerability import evidence_score
 from assistant.query import Query
@@ -109,3 +110,24 @@ def test_a_later_part_of_a_compound_question_does_not_repeat_what_an_earlier_par
     alone = ExtractiveAnswerer(max_sentences=1).answer(Query("Wann fand der Bundesländerworkshop statt?",
                                                              quoted=quoted), _evidence())
     assert "25. April 2023" in alone.text
+
+
+def test_a_followup_counts_the_topic_it_carries_over_for_every_sentence_of_the_passage_about_it() -> None:
+    texts = ["Smartheim ist das Modellprojekt der Gemeinde Kirchheim. Ein besonderes Tool ist der digitale Zwilling, "
+             "der Bauplanverfahren und Genehmigungsprozesse optimiert.",
+             "In Kiel bündelt der digitale Zwilling der Region die Daten."]
+    chunks = [Chunk(id=f"m.pdf@v#{n}", text=text, document="m.pdf", title="Modellprojekte", publisher="", year=2020,
+                    page=20 + n, page_end=20 + n, section="", position=n, hash="h", version="v", tokens=30)
+              for n, text in enumerate(texts)]
+    keyword = KeywordIndex.build("fp", [chunk.id for chunk in chunks], texts)
+    hits = [Hit(chunk, 0.02, dense=0.88) for chunk in chunks]
+    followup = Query("Und wozu soll dort der digitale Zwilling dienen?", context="smartheim", followup=True)
+    scored = {sentence.text[:20]: sentence for sentence in score_sentences(followup, hits, keyword)}
+    carried = [index for index, word in enumerate(query_words(keyword, followup)) if word.stem == "smartheim"]
+    # The tool sentence does not name Smartheim, but its passage is about it; Kiel's is not.
+    assert scored["Ein besonderes Tool "].matches[carried[0]] == 1.0
+    assert scored["In Kiel bündelt der "].matches[carried[0]] == 0.0
+    assert scored["Ein besonderes Tool "].coverage > scored["In Kiel bündelt der "].coverage
+    # The question's own words still count only where the sentence has them.
+    own = Query("Und wozu soll dort der digitale Zwilling dienen?")
+    assert all(word.carried is False for word in query_words(keyword, own))
