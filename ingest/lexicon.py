@@ -136,7 +136,7 @@ FOLLOWUP_OPENER = re.compile(
 REFERENCE_WORDS = frozenset("""
 dort da dabei dafür davon dazu darin darüber daran damit hierfür hierzu hier dies diese dieser
 dieses diesem diesen deren dessen ihr ihre ihren ihrem ihrer sein seine seinen seinem es sie er
-ihn ihm jene jener ebenfalls dasselbe derselbe dieselbe
+ihn ihm jene jener ebenfalls dasselbe derselbe dieselbe dahinter daraus darunter darauf dagegen dortige dortigen
 there it its they them their this that these those same
 """.split())
 

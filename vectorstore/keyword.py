@@ -162,7 +162,9 @@ class KeywordIndex:
         words = self.analyzer.decompounder.vocabulary
         for cut in range(_MIN_RUN_TOGETHER_PART, len(term) - _MIN_RUN_TOGETHER_PART + 1):
             head, tail = term[:cut], term[cut:]
-            # The vocabulary holds words of four letters or more; a shorter part must be a term.
+            # The vocabulary holds words of four letters or more; one shorter part must be a term.
+            if min(len(head), len(tail)) < 4 and max(len(head), len(tail)) < 5:
+                continue
             if not all(words.get(part) or (len(part) < 4 and self.known(part)) for part in (head, tail)):
                 continue
             stems = tuple(self.analyzer.terms(head)[:1] + self.analyzer.terms(tail)[:1])

@@ -54,8 +54,9 @@ def test_words_typed_together_match_the_documents_hyphenated_spelling() -> None:
     index = KeywordIndex.build("fp4", [f"d#{n}" for n in range(len(texts))], texts)
     assert ("startups", "start", "ups") in index.query_groups("Wie viele startups gibt es?")
     assert index.search("startups in Kommunen", k=1)[0].chunk_id == "d#5"
-    # A word the documents use as such is not taken apart.
+    # A word the documents use as such is not taken apart, nor one that splits into two scraps.
     assert index.query_groups("Verstetigung") == [("verstet",)]
+    assert all(len(group) == 1 for group in index.query_groups("dahinter"))
 
 
 def test_abbreviations_also_search_for_their_long_form() -> None:
