@@ -36,6 +36,7 @@ from vectorstore.hybrid import SearchResult
 from vectorstore.timing import elapsed_ms
 
 log = logging.getLogger(__name__)
+_JOINING_WORD = re.compile(r"^\s*(?:und|sowie|and)\s+", re.I)
 _SUGGESTIONS = 3
 _MARKER_END = re.compile(r"\[\d{1,3}\][.!?:;)]?")
 
@@ -151,9 +152,11 @@ class Assistant:
         quoted: set[str] = set()
         mode = self.mode
         for index, part in enumerate(parts):
-            # A later part may lean on an earlier one ("..., und wie viele gibt es dort?").
+            # A later part may lean on an earlier one ("..., und wie viele gibt es dort?"); the "Und"
+            # that joined the two questions does not make it a follow-up.
             context = [*history, *(Turn("user", earlier) for earlier in parts[:index])]
-            query, part_timings = self._query(part, context, language)
+            own = _JOINING_WORD.sub("", part) if index else part
+            query, part_timings = self._query(own, context, language)
             query = replace(query, quoted=frozenset(quoted))
             shape = classify(part)
             evidence = self._retrieve(query.search_text, documents, part_timings, _aspect_focus(shape))

@@ -293,6 +293,26 @@ def test_a_situation_told_before_the_question_is_context_not_a_follow_up(seeded:
     assert answer.query.startswith(WORKSHOP_QUESTION) and "veranstaltung" in answer.query
 
 
+# --- compound questions ----------------------------------------------------------------------
+AIR_QUESTION = "Wo messen Sensoren die Luftqualität der Stadt?"
+
+
+def test_each_part_of_a_compound_question_is_answered_and_cited(seeded: Services) -> None:
+    answer = extractive(seeded).ask(f"{WORKSHOP_QUESTION} Und {AIR_QUESTION[0].lower()}{AIR_QUESTION[1:]}")
+    assert "40 Fachleute" in answer.answer and "zwölf Kreuzungen" in answer.answer
+    assert {citation.document for citation in answer.citations} == {MAKERSPACE, MOBILITY}
+    assert answer.unanswered == [] and len(answer.signals) == 2
+    # The "Und" that joins the two questions does not carry the first one's topic into the second.
+    first, second = answer.query.split(" | ")
+    assert "werkstatt" not in second.lower() and "luftqualität" in second.lower()
+
+
+def test_a_part_the_documents_do_not_answer_is_named_as_unanswered(seeded: Services) -> None:
+    answer = extractive(seeded).ask(f"{WORKSHOP_QUESTION} Und {UNRELATED_QUESTION[0].lower()}{UNRELATED_QUESTION[1:]}")
+    assert not answer.refused and "40 Fachleute" in answer.answer
+    assert len(answer.unanswered) == 1 and "Personalausweis" in answer.unanswered[0]
+
+
 # --- wiring ----------------------------------------------------------------------------------
 
 def test_services_build_the_configured_extractive_assistant(seeded: Services) -> None:
