@@ -201,6 +201,7 @@ HOWTO_QUESTION = re.compile(
 # "Welche drei ...", "Nennen Sie ...", "Welche Gründe ...": the answer is a list.
 LIST_QUESTION = re.compile(
     r"^\s*(?:nenne|nennen\s+sie|nenn|liste|zähle|zählen\s+sie|list|name)\b"
+    r"|^\s*was\s+(?:will|wollen|plant|planen)\b(?!.*\b(?:wissen|erreichen)\b)"  # a plan is a list of intentions
     r"|\b(?:welche|welchen|which|what)\s+(?:\w+\s+)?(?:gründ|kriteri|faktor|erfolgsfaktor|maßnahm|handlungsfeld|"
     r"bereich|ziel|zielgrupp|zielbereich|partner|format|herausforderung|schritt|typ|arten\b|baustein|beispiel|"
     r"praxisbeispiel|them|schwerpunkt|programm|workshop|phase|element|method|angebot|aufgab|projekt|städt|"

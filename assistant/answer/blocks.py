@@ -20,6 +20,7 @@ from ingest.sentences import Span, sentence_spans
 
 _MIN_ITEMS = 2
 _MAX_CONTINUATION_WORDS = 8
+_MAX_RUN_ON_LEAD_WORDS = 12
 _NUMBER = re.compile(r"^\(?(\d{1,2})[.)]")
 
 
@@ -105,13 +106,16 @@ def _number(line: str) -> int | None:
 
 
 def _lead(lines: list[Span], first_item: int) -> Span | None:
-    """The sentence before the first item when it ends with a colon (the list's lead)."""
+    """The sentence before the first item when it ends with a colon (the list's lead), or when
+    it runs on into the items ("Wir wollen" / "1. smarte Stadtplätze gestalten, ...")."""
     if first_item == 0:
         return None
     previous = lines[first_item - 1]
     sentences = sentence_spans(previous.text)
     last = sentences[-1] if sentences else None
-    if last is None or not last.text.endswith(":"):
+    runs_on = (last is not None and not last.text.endswith((".", "!", "?", "“", "\"", ")"))
+               and len(last.text.split()) <= _MAX_RUN_ON_LEAD_WORDS and last.text[:1].isupper())
+    if last is None or not (last.text.endswith(":") or runs_on):
         return None
     return Span(previous.start + last.start, previous.start + last.end, last.text)
 

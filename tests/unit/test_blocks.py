@@ -34,3 +34,13 @@ def test_an_item_broken_over_two_lines_is_one_item() -> None:
 def test_a_sentence_after_a_finished_item_is_not_part_of_it() -> None:
     text = "Wichtig sind:\n• Ziele klären.\nDas ist der Anfang.\n• Partner gewinnen.\n• Räume sichern."
     assert [item_text(item.text) for item in list_blocks(text)[-1].items] == ["Partner gewinnen.", "Räume sichern."]
+
+
+def test_a_lead_that_runs_on_into_numbered_items_is_the_lead() -> None:
+    text = ("Wir widmen uns Fragen, die alle Kommunen herausfordern. Wir wollen\n\n"
+            "1. smarte Stadtplätze gestalten,\n2. Data Governance Konzepte erarbeiten und\n3. Kiezboxen aufbauen.")
+    block = list_blocks(text)[0]
+    assert block.lead is not None and block.lead.text == "Wir wollen"
+    assert len(block.items) == 3
+    # A finished sentence before the items is no lead.
+    assert list_blocks("Das ist erledigt.\n1. Erstens\n2. Zweitens")[0].lead is None

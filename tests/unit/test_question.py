@@ -14,7 +14,8 @@ from assistant.question import analyse, classify
     ("Was kostet der Makerspace-Bus?", "number", "amount"),
     ("Wer leitet das POTSDAM LAB?", "fact", "person"),
     ("Ist ein 3D-Drucker nötig?", "yesno", "yesno"),
-    ("Was will Berlin in seinem Modellprojekt konkret angehen?", "fact", "other"),  # German "was", not English
+    ("Was will Berlin in seinem Modellprojekt konkret angehen?", "list", "list"),  # a plan lists intentions
+    ("Was will die Stadt mit dem Labor erreichen?", "fact", "other"),
 ])
 def test_shape_and_wanted_value(question: str, shape: str, wants: str) -> None:
     part = classify(question)
