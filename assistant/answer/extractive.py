@@ -22,15 +22,21 @@ from assistant.answer.types import Citation, Draft, document_url
 from assistant.prompts import load_prompt, render_prompt
 from assistant.query import Query
 from assistant.question import QuestionPart, classify
+from ingest.lexicon import CONTINUATION_OPENER, GERMAN_STOPWORDS
 from ingest.lines import LIST_ITEM_START
 from ingest.models import SECTION_PATH_SEPARATOR
-from ingest.sentences import Span
+from ingest.sentences import Span, sentence_spans
 from vectorstore.hybrid import Hit, SearchResult
 
 _MIN_RELATIVE_SCORE = 0.6
 _LEAD_ITEMS = 6  # items a sentence ending in ":" brings along in a sentence answer
 _MIN_ITEMS_SHOWN = 3
 _CONTEXT_SENTENCES = 2
+_MIN_PARAGRAPH_ITEMS = 3  # paragraphs after the introducing one that make a list
+_MIN_ITEM_WORDS = 6
+_NAMED_SHARE = 2 / 3
+_QUOTED_OR_CAPITALS = re.compile(r"„[^“]{3,}“|\b[A-ZÄÖÜ]{3,}\b")
+_ARTICLES = frozenset({"der", "die", "das", "den", "dem", "ein", "eine", "einen", "the", "a", "an"})
 _MAX_NAME_WORDS = 4  # a heading this short names a place, project or lab
 # A list block is chosen over single sentences when its lead and headings cover the question
 # at least this well relative to the best sentence (list and how-to questions only).
@@ -84,6 +90,8 @@ class ExtractiveAnswerer:
         lines: list[_Line] | None = None
         if part.shape in ("list", "howto"):
             lines = self._block_lines(part, query, evidence, ranked)
+        if lines is None and part.shape == "list":
+            lines = self._paragraph_lines(part, ranked)
         if lines is None:
             lines = self._sentence_lines(ranked, self.max_sentences, self.max_words)
         return _compose(lines, query.language, frame=query.language == "de" and _names_the_section(part, lines))
@@ -152,6 +160,42 @@ class ExtractiveAnswerer:
             context.append(sentence)
             words_used += length
         return [_Line(sentence.hit, sentence.span) for sentence in context] + lines
+
+    def _paragraph_lines(self, part: QuestionPart, ranked: list[ScoredSentence]) -> list[_Line] | None:
+        """A list told in paragraphs: "Welche Praxisbeispiele wurden im Workshop vorgestellt?" is
+        answered by a passage whose first paragraph introduces them and whose next paragraphs
+        present one each ("Sabrina Eßer ... berichtete von dem Projekt ..."). The introducing
+        sentence leads; each following paragraph's first sentence is an item."""
+        intro = ranked[0]
+        text = intro.hit.chunk.text
+        paragraphs = [match for match in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text)]
+        at = next((index for index, match in enumerate(paragraphs) if match.start() <= intro.span.start < match.end()),
+                  None)
+        if at is None:
+            return None
+        items: list[Span] = []
+        for match in paragraphs[at + 1:]:
+            sentences = sentence_spans(match.group(0))
+            if not sentences or len(sentences[0].text.split()) < _MIN_ITEM_WORDS or is_bullet_item(sentences[0].text):
+                break  # a heading or a list: the paragraphs' list has ended
+            first = sentences[0]
+            items.append(Span(match.start() + first.start, match.start() + first.end, first.text))
+        # Paragraphs that each present one thing open with its name ("Sabrina Eßer, ...", "Der
+        # Buntspeicher ..."); paragraphs that go on about one topic open with "Im Zuge", "Auch", "Dabei".
+        flags = [_presents_a_name(span.text) for span in items]
+        while flags and not flags[-1]:  # a closing paragraph ("Alle Referenten waren sich einig ...")
+            flags.pop()
+            items.pop()
+        if len(items) < _MIN_PARAGRAPH_ITEMS or sum(flags) < _NAMED_SHARE * len(items):
+            return None
+        lines = [_Line(intro.hit, intro.span)]
+        words = len(intro.text.split())
+        for span in items[: min(self.max_items, part.count or self.max_items)]:
+            if len(lines) > _MIN_PARAGRAPH_ITEMS and words + len(span.text.split()) > self.max_list_words:
+                break
+            lines.append(_Line(intro.hit, span, item=True))
+            words += len(span.text.split())
+        return lines
 
     # --- sentences ---------------------------------------------------------------------
     def _sentence_lines(self, ranked: list[ScoredSentence], max_sentences: int, max_words: int) -> list[_Line]:
@@ -230,6 +274,20 @@ def _block_score(block: ListBlock, hit: Hit, rank: int, part: QuestionPart, shar
     if part.count is not None and len(block.items) < part.count:
         score *= 0.7
     return score
+
+
+def _presents_a_name(sentence: str) -> bool:
+    """Does the sentence present something by name: it opens with a name or noun ("Sabrina Eßer,
+    ...", "Der Buntspeicher ...") rather than a function word ("Im Zuge", "Auch", "Dabei"), or it
+    quotes or capitalises one ("das Projekt „Frische Luft ...“", "Mit dem Projekt SENSARE ...")?"""
+    if _QUOTED_OR_CAPITALS.search(sentence):
+        return True
+    tokens = [token.strip("„“\"'(") for token in sentence.split()[:2]]
+    if tokens and tokens[0].lower() in _ARTICLES:
+        tokens = tokens[1:]
+    if not tokens or CONTINUATION_OPENER.match(sentence):
+        return False
+    return tokens[0][:1].isupper() and tokens[0].lower() not in GERMAN_STOPWORDS
 
 
 def _names_the_section(part: QuestionPart, lines: list[_Line]) -> bool:

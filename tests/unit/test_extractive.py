@@ -131,3 +131,37 @@ def test_a_followup_counts_the_topic_it_carries_over_for_every_sentence_of_the_p
     # The question's own words still count only where the sentence has them.
     own = Query("Und wozu soll dort der digitale Zwilling dienen?")
     assert all(word.carried is False for word in query_words(keyword, own))
+
+
+WORKSHOP = ("Workshop 2: Smarte Sensoren\nWie mit Sensoren Energie eingespart werden kann, stand im Zentrum der "
+            "vorgestellten Praxisbeispiele.\n\n"
+            "Sabrina Eßer, Smart City Managerin der Hansestadt Lübeck, berichtete von dem Projekt „Frische Luft“.\n\n"
+            "Verena Michalek, Prokuristin bei der Klimaschutzagentur, präsentierte Projekte zum Energiemanagement.\n\n"
+            "Mit dem Projekt SENSARE zeigte Daniel Sauter, wie Starkregen vorhergesagt werden kann.\n\n"
+            "Alle Referenten waren sich einig, dass Sensoren den Kommunen helfen.")
+
+
+def _one_passage(text: str) -> SearchResult:
+    chunk = Chunk(id="k.pdf@v#0", text=text, document="k.pdf", title="Konferenz", publisher="", year=2022,
+                  page=10, page_end=10, section="", position=0, hash="h", version="v", tokens=90)
+    keyword = KeywordIndex.build("fp", [chunk.id, "x#1"], [text, "Ein ganz anderer Text über Parkplätze."])
+    return SearchResult([Hit(chunk, 0.02, dense=0.88)], keyword, {})
+
+
+def test_a_list_told_in_paragraphs_gives_one_item_per_paragraph() -> None:
+    question = Query("Welche Praxisbeispiele wurden im Workshop zu smarten Sensoren vorgestellt?")
+    text = ExtractiveAnswerer().answer(question, _one_passage(WORKSHOP)).text
+    items = [line for line in text.splitlines() if line.startswith("- ")]
+    assert [item.split(",")[0].split(" zeigte")[0] for item in items] == [
+        "- Sabrina Eßer", "- Verena Michalek", "- Mit dem Projekt SENSARE"]
+    assert "Alle Referenten" not in text  # the closing paragraph is no item
+
+
+def test_paragraphs_that_go_on_about_one_topic_are_no_list() -> None:
+    text = ("Welche Ziele verfolgt die Stadt mit den Anwendungen? Die Stadt prüft mit drei Anwendungen die Ziele.\n\n"
+            "Im Zuge der Gartenschau werden die Anwendungen den Besuchern gezeigt.\n\n"
+            "Auch nach dem Ende der Laufzeit sollen sie weiterlaufen.\n\n"
+            "Dabei helfen die Partner aus der Region.")
+    answer = ExtractiveAnswerer().answer(Query("Welche Ziele verfolgt die Stadt mit den Anwendungen?"),
+                                         _one_passage(text)).text
+    assert "- " not in answer
