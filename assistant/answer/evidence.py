@@ -152,6 +152,8 @@ def _headings(chunk: Chunk) -> frozenset[str]:
     """The chunk's own section heading and the titles of its section path."""
     titles = {chunk.section} if chunk.section else set()
     titles.update(title for title in chunk.section_path.split(SECTION_PATH_SEPARATOR) if title)
+    for _, section, path in chunk.joined_sections:  # a joined passage has the later chunks' headings too
+        titles.update(title for title in (section, *path.split(SECTION_PATH_SEPARATOR)) if title)
     return frozenset(titles)
 
 

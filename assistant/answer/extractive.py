@@ -116,7 +116,7 @@ class ExtractiveAnswerer:
         for rank, hit in enumerate(evidence.hits):
             for block in list_blocks(hit.chunk.text):
                 # The lead (with the passage's headings) must be about the question, not only its items.
-                heading = f"{_headings_below_chapter(hit)} {block.lead.text if block.lead else ''}"
+                heading = f"{_headings_below_chapter(hit, block.start)} {block.lead.text if block.lead else ''}"
                 terms = frozenset(keyword.analyzer.terms(heading))
                 lead = sum(share * word.match(terms) for share, word in zip(shares, words, strict=True))
                 if lead < _BLOCK_VS_SENTENCE * ranked[0].coverage:
@@ -150,7 +150,7 @@ class ExtractiveAnswerer:
                 break
             inside = sentence.hit.chunk.id == hit.chunk.id and block.start <= sentence.span.start < end
             length = len(sentence.text.split())
-            elsewhere = _chapter_section(sentence.hit) != _chapter_section(hit)
+            elsewhere = _chapter_section(sentence.hit, sentence.span.start) != _chapter_section(hit, block.start)
             if inside or elsewhere or is_bullet_item(sentence.text) or words_used + length > self.max_list_words:
                 continue
             if _duplicate(sentence, context) or any(_normalise(sentence.text) in _normalise(line.span.text)
@@ -250,11 +250,12 @@ class ExtractiveAnswerer:
         return added
 
 
-def _headings_below_chapter(hit: Hit) -> str:
-    """The passage's section headings without the chapter's: a chapter title names every topic
-    of the chapter ("Konzipieren, betreiben, verstetigen"), so it tells no block apart."""
-    titles = [title for title in hit.chunk.section_path.split(SECTION_PATH_SEPARATOR) if title]
-    return " ".join(titles[1:] if len(titles) > 1 else titles) or hit.chunk.section
+def _headings_below_chapter(hit: Hit, offset: int) -> str:
+    """The section headings at `offset` of the passage without the chapter's: a chapter title
+    names every topic of the chapter ("Konzipieren, betreiben, verstetigen"), so it tells no block apart."""
+    section, path = hit.chunk.section_at(offset)
+    titles = [title for title in path.split(SECTION_PATH_SEPARATOR) if title]
+    return " ".join(titles[1:] if len(titles) > 1 else titles) or section
 
 
 def _block_score(block: ListBlock, hit: Hit, rank: int, part: QuestionPart, shares: Sequence[float],
@@ -375,11 +376,10 @@ def _normalise(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
-def _chapter_section(hit: Hit) -> tuple[str, ...]:
-    """The document and the first two levels of the chunk's outline path ("3 …", "3.3 …")."""
-    chunk = hit.chunk
-    path = chunk.section_path.split(SECTION_PATH_SEPARATOR)[:2] if chunk.section_path else [chunk.section]
-    return (chunk.document, *path)
+def _chapter_section(hit: Hit, offset: int) -> tuple[str, ...]:
+    """The document and the first two levels of the outline path at `offset` ("3 …", "3.3 …")."""
+    section, path = hit.chunk.section_at(offset)
+    return (hit.chunk.document, *(path.split(SECTION_PATH_SEPARATOR)[:2] if path else [section]))
 
 
 def _duplicate(sentence: ScoredSentence, chosen: list[ScoredSentence]) -> bool:
