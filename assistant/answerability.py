@@ -32,24 +32,10 @@ from vectorstore.hybrid import Hit, SearchResult
 from vectorstore.keyword import KeywordIndex
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_NUMBER = re.compile(r"\d|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
-                     r"hundert|tausend|dutzend|hälfte|drittel|viertel|einmal|zweimal|dreimal|monatlich|"
-                     r"wöchentlich|jährlich|täglich)\b", re.I)
-_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|euro|eur\b|mio\.?|millionen|mrd\.?|milliarden|tsd\.?|tausend)|€\s*\d|"
-                     r"\b(?:kosten|kostet|gekostet|budget|finanziert|förder\w*|mittel|euro)\b.*\d", re.I)
-_DATE = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b|\b\d{1,2}\.\s*(?:januar|februar|märz|april|mai|juni|juli|august|"
-                   r"september|oktober|november|dezember)\b|\b(?:januar|februar|märz|april|mai|juni|juli|august|"
-                   r"september|oktober|november|dezember)\b", re.I)
-_DURATION = re.compile(r"\d[\d.,]*\s*(?:jahre?n?|monate?n?|wochen?|tage?n?|stunden?|minuten?)\b|"
-                       r"\b(?:ein|zwei|drei|vier|fünf|sechs|zehn|mehrere)\w*\s+(?:jahre?|monate?|wochen|tage|"
-                       r"stunden)\b", re.I)
-_PERSON = re.compile(r"\b(?:Herr|Frau|Dr\.|Prof\.)\s+[A-ZÄÖÜ]|[A-ZÄÖÜ][a-zäöüß]+\s+[A-ZÄÖÜ][a-zäöüß]+(?:,|\s+\()|"
-                     r"\b(?:Bürgermeister|Oberbürgermeister|Minister|Staatssekretär|Leiter|Geschäftsführer|"
-                     r"Vorsitzende|Projektleiter)\w*\s+[A-ZÄÖÜ][a-zäöüß]+")
 _CAPITALISED = re.compile(r"\b[A-ZÄÖÜ][\w-]+")
 _ASKS = {"count": lexicon.ASKS_COUNT, "amount": lexicon.ASKS_AMOUNT, "date": lexicon.ASKS_DATE,
          "duration": lexicon.ASKS_DURATION, "person": lexicon.ASKS_PERSON}
-_VALUE_PATTERNS = {"count": _NUMBER, "amount": _AMOUNT, "date": _DATE, "duration": _DURATION, "person": _PERSON}
+_VALUE_PATTERNS = lexicon.VALUE_PATTERNS
 _TOP_SENTENCES = 30
 _SUBJECT_COVERAGE = 0.25  # a sentence "is about the subject" when it covers this share of the question
 _SUBJECT_WORDS = 2  # the question's rarest words besides its focus: what it is about

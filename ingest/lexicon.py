@@ -155,6 +155,24 @@ dort dabei viele viel bitte kann können soll will wollen hat haben hatte wird w
 welchen welchem seinem seiner seine ihre ihren unser unsere unseren unserem man sich noch schon nur
 """.split())
 
+# A sentence gives a value of the kind a question wants (assistant.question's `wants`).
+VALUE_COUNT = re.compile(r"\d|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
+                     r"hundert|tausend|dutzend|hälfte|drittel|viertel|einmal|zweimal|dreimal|monatlich|"
+                     r"wöchentlich|jährlich|täglich)\b", re.I)
+VALUE_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|euro|eur\b|mio\.?|millionen|mrd\.?|milliarden|tsd\.?|tausend)|€\s*\d|"
+                     r"\b(?:kosten|kostet|gekostet|budget|finanziert|förder\w*|mittel|euro)\b.*\d", re.I)
+VALUE_DATE = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b|\b\d{1,2}\.\s*(?:januar|februar|märz|april|mai|juni|juli|august|"
+                   r"september|oktober|november|dezember)\b|\b(?:januar|februar|märz|april|mai|juni|juli|august|"
+                   r"september|oktober|november|dezember)\b", re.I)
+VALUE_DURATION = re.compile(r"\d[\d.,]*\s*(?:jahre?n?|monate?n?|wochen?|tage?n?|stunden?|minuten?)\b|"
+                       r"\b(?:ein|zwei|drei|vier|fünf|sechs|zehn|mehrere)\w*\s+(?:jahre?|monate?|wochen|tage|"
+                       r"stunden)\b", re.I)
+VALUE_PERSON = re.compile(r"\b(?:Herr|Frau|Dr\.|Prof\.)\s+[A-ZÄÖÜ]|[A-ZÄÖÜ][a-zäöüß]+\s+[A-ZÄÖÜ][a-zäöüß]+(?:,|\s+\()|"
+                     r"\b(?:Bürgermeister|Oberbürgermeister|Minister|Staatssekretär|Leiter|Geschäftsführer|"
+                     r"Vorsitzende|Projektleiter)\w*\s+[A-ZÄÖÜ][a-zäöüß]+")
+VALUE_PATTERNS = {"count": VALUE_COUNT, "amount": VALUE_AMOUNT, "date": VALUE_DATE, "duration": VALUE_DURATION,
+                  "person": VALUE_PERSON}
+
 # Abbreviations users type for names the documents write out (the German states, mostly):
 # a question with "BaWü" also searches for "Baden-Württemberg".
 QUERY_LONG_FORMS = tuple((re.compile(rf"(?<![\w-]){short}(?![\w-])"), long_form) for short, long_form in (

@@ -101,11 +101,15 @@ def wants_number(question: str) -> bool:
 
 
 def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex,
-                    focus: Collection[str] = (), enumerations: bool = False) -> list[ScoredSentence]:
+                    focus: Collection[str] = (), enumerations: bool = False,
+                    value: re.Pattern[str] | None = None) -> list[ScoredSentence]:
     """Every sentence of every hit, scored; best first.
 
     With `enumerations` (a list question) a sentence that enumerates ("A, B, C und D") scores
-    up to `_ENUMERATION_BONUS` more: reports often give a list in running text.
+    up to `_ENUMERATION_BONUS` more: reports often give a list in running text. With `value`
+    (the kind of value a number question wants) a sentence that gives one goes on about the
+    sentence before it, like a continuation ("... das Labor langfristig zu verstetigen. Die
+    Abschätzung zeigt, dass das jährliche Budget von rund 400.000 € ...").
     """
     if isinstance(query, str):
         query = Query(query)
@@ -126,7 +130,8 @@ def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex,
                 continue  # the headings that head the chunk are no answer
             matches = tuple(max(word.match(terms), word.match(passage)) if word.carried else word.match(terms)
                             for word in wanted)
-            if previous is not None and _CONTINUES.match(span.text):
+            gives_value = value is not None and bool(value.search(span.text))
+            if previous is not None and (_CONTINUES.match(span.text) or gives_value):
                 # "Das entspricht ...", "Diese Zahl ...": the sentence goes on about the last one.
                 matches = tuple(max(own, _CARRY_OVER * before)
                                 for own, before in zip(matches, previous.matches, strict=True))

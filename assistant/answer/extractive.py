@@ -22,7 +22,7 @@ from assistant.answer.types import Citation, Draft, document_url
 from assistant.prompts import load_prompt, render_prompt
 from assistant.query import Query
 from assistant.question import QuestionPart, classify
-from ingest.lexicon import CONTINUATION_OPENER, GERMAN_STOPWORDS
+from ingest.lexicon import CONTINUATION_OPENER, GERMAN_STOPWORDS, VALUE_PATTERNS
 from ingest.lines import LIST_ITEM_START
 from ingest.models import SECTION_PATH_SEPARATOR
 from ingest.sentences import Span, sentence_spans
@@ -81,7 +81,7 @@ class ExtractiveAnswerer:
     def answer(self, query: Query, evidence: SearchResult) -> Draft:
         part = classify(query.question)
         ranked = score_sentences(query, evidence.hits, evidence.keyword_index, part.focus,
-                                 enumerations=part.shape == "list")
+                                 enumerations=part.shape == "list", value=VALUE_PATTERNS.get(part.wants))
         if query.quoted:  # an earlier part of the question quoted these: say something new if there is more
             fresh = [sentence for sentence in ranked if not _quoted(sentence.text, query.quoted)]
             ranked = fresh if fresh and fresh[0].coverage > 0 else ranked

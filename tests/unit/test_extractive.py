@@ -165,3 +165,12 @@ def test_paragraphs_that_go_on_about_one_topic_are_no_list() -> None:
     answer = ExtractiveAnswerer().answer(Query("Welche Ziele verfolgt die Stadt mit den Anwendungen?"),
                                          _one_passage(text)).text
     assert "- " not in answer
+
+
+def test_a_number_question_gets_the_sentence_with_the_value_after_the_one_naming_the_subject() -> None:
+    text = ("Der Stadtrat hat beschlossen, das Labor der kreativen Köpfe langfristig zu verstetigen. "
+            "Die Abschätzung zeigt, dass das jährliche Budget von rund 400.000 € gedeckt ist. "
+            "Das Labor der kreativen Köpfe arbeitet vor Ort an Problemstellen.")
+    answer = ExtractiveAnswerer(max_sentences=2).answer(Query("Was kostet das Labor der kreativen Köpfe pro Jahr?"),
+                                                        _one_passage(text)).text
+    assert "400.000 €" in answer
