@@ -173,6 +173,12 @@ VALUE_PERSON = re.compile(r"\b(?:Herr|Frau|Dr\.|Prof\.)\s+[A-ZÄÖÜ]|[A-ZÄÖÜ
 VALUE_PATTERNS = {"count": VALUE_COUNT, "amount": VALUE_AMOUNT, "date": VALUE_DATE, "duration": VALUE_DURATION,
                   "person": VALUE_PERSON}
 
+# Advice words: a how-to question wants the sentences that recommend ("sollten", "empfiehlt
+# sich", "Handlungsempfehlung:", "Für Verantwortliche bedeutet ...", "gilt es", "hilfreich").
+ADVICE = re.compile(r"\b(?:sollten?|empfiehlt|empfehlen|empfehlenswert|empfohlen|handlungsempfehlung\w*|"
+                    r"für\s+verantwortliche|gilt\s+es|ist\s+es\s+(?:wichtig|sinnvoll|hilfreich|ratsam)|hilfreich|"
+                    r"ratsam|zielführend|lohnt\s+es\s+sich|bewährt|erfolgsfaktor\w*|tipp\w*|muss|müssen)\b", re.I)
+
 # Abbreviations users type for names the documents write out (the German states, mostly):
 # a question with "BaWü" also searches for "Baden-Württemberg".
 QUERY_LONG_FORMS = tuple((re.compile(rf"(?<![\w-]){short}(?![\w-])"), long_form) for short, long_form in (

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.query import Query
+from ingest.lexicon import ADVICE as _ADVICE
 from ingest.lexicon import CONTINUATION_OPENER as _CONTINUES
 from ingest.lexicon import NUMBER_QUESTION as _WANTS_NUMBER
 from ingest.models import SECTION_PATH_SEPARATOR, Chunk
@@ -28,6 +29,7 @@ _COVERAGE_WEIGHT = 0.7
 _PRIOR_WEIGHT = 0.3
 _NUMBER_BONUS = 0.12
 _ENUMERATION_BONUS = 0.12
+_ADVICE_BONUS = 0.05  # dev: 0.05 how-to fact pass 0.04 -> 0.08; 0.1 and 0.2 the same plus a false refusal
 _SEPARATOR = re.compile(r",\s|\s(?:und|sowie|oder|bzw\.)\s")
 _CARRY_OVER = 0.8
 _VERBLESS_FRAGMENT = re.compile(r"^[^.!?]{0,80}$")
@@ -102,14 +104,16 @@ def wants_number(question: str) -> bool:
 
 def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex,
                     focus: Collection[str] = (), enumerations: bool = False,
-                    value: re.Pattern[str] | None = None) -> list[ScoredSentence]:
+                    value: re.Pattern[str] | None = None, advice: bool = False) -> list[ScoredSentence]:
     """Every sentence of every hit, scored; best first.
 
     With `enumerations` (a list question) a sentence that enumerates ("A, B, C und D") scores
     up to `_ENUMERATION_BONUS` more: reports often give a list in running text. With `value`
     (the kind of value a number question wants) a sentence that gives one goes on about the
     sentence before it, like a continuation ("... das Labor langfristig zu verstetigen. Die
-    Abschätzung zeigt, dass das jährliche Budget von rund 400.000 € ...").
+    Abschätzung zeigt, dass das jährliche Budget von rund 400.000 € ..."). With `advice` (a
+    how-to question) a sentence that recommends ("sollten", "Handlungsempfehlung:") scores
+    `_ADVICE_BONUS` more: the question asks what to do, not how things are.
     """
     if isinstance(query, str):
         query = Query(query)
@@ -139,6 +143,8 @@ def score_sentences(query: Query | str, hits: list[Hit], keyword: KeywordIndex,
             base = _PRIOR_WEIGHT * prior + (_NUMBER_BONUS if numeric and _DIGIT.search(span.text) else 0.0)
             if enumerations:
                 base += _ENUMERATION_BONUS * min(len(_SEPARATOR.findall(span.text)), 4) / 4
+            if advice and _ADVICE.search(span.text):
+                base += _ADVICE_BONUS
             shape = _shape_factor(span.text)
             score = (_COVERAGE_WEIGHT * coverage + base) * shape
             previous = ScoredSentence(hit, span, coverage, score, matches)

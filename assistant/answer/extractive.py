@@ -81,7 +81,8 @@ class ExtractiveAnswerer:
     def answer(self, query: Query, evidence: SearchResult) -> Draft:
         part = classify(query.question)
         ranked = score_sentences(query, evidence.hits, evidence.keyword_index, part.focus,
-                                 enumerations=part.shape == "list", value=VALUE_PATTERNS.get(part.wants))
+                                 enumerations=part.shape == "list", value=VALUE_PATTERNS.get(part.wants),
+                                 advice=part.shape == "howto")
         if query.quoted:  # an earlier part of the question quoted these: say something new if there is more
             fresh = [sentence for sentence in ranked if not _quoted(sentence.text, query.quoted)]
             ranked = fresh if fresh and fresh[0].coverage > 0 else ranked

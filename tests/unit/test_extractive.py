@@ -174,3 +174,12 @@ def test_a_number_question_gets_the_sentence_with_the_value_after_the_one_naming
     answer = ExtractiveAnswerer(max_sentences=2).answer(Query("Was kostet das Labor der kreativen Köpfe pro Jahr?"),
                                                         _one_passage(text)).text
     assert "400.000 €" in answer
+
+
+def test_a_how_to_question_prefers_the_sentence_that_recommends() -> None:
+    text = ("Häufige Personalwechsel im Smart-City-Team gefährden langfristige Wirkungen. "
+            "Handlungsempfehlung: Bei Personalwechseln im Smart-City-Team sollte ein Wissensmanagement "
+            "aufgebaut werden.")
+    answer = ExtractiveAnswerer(max_sentences=1).answer(
+        Query("Wie verhindere ich Wissensverlust bei Personalwechseln im Smart-City-Team?"), _one_passage(text)).text
+    assert "Wissensmanagement" in answer
