@@ -15,6 +15,7 @@ PASSAGES = [
     "eine Direktvergabe an Start-ups bis 100.000 Euro möglich.",
     "Der ProbierLaden in Kempten zeigt digitale Geräte zum Ausprobieren. Er öffnet dienstags und donnerstags.",
     "Im Jahr 2022 besuchten 1.200 Menschen das Stadtlabor in Wismar.",
+    "Der 11. Bundesländerworkshop fand im InnovationPort in Wismar statt.",
 ]
 
 
@@ -45,6 +46,12 @@ def test_a_named_thing_without_the_wanted_value_is_seen() -> None:
 def test_a_year_the_passages_do_not_mention_is_flagged() -> None:
     assert _signals("Wie viele Menschen besuchten 2024 das Stadtlabor in Wismar?")["year_missing"] == 1.0
     assert _signals("Wie viele Menschen besuchten 2022 das Stadtlabor in Wismar?")["year_missing"] == 0.0
+
+
+def test_an_edition_the_passages_do_not_mention_is_flagged_like_a_year() -> None:
+    assert _signals("Wann findet der 12. Bundesländerworkshop in Wismar statt?")["year_missing"] == 1.0
+    assert _signals("Wo fand der 11. Bundesländerworkshop statt?")["year_missing"] == 0.0
+    assert _signals("Wo fand der Bundesländerworkshop statt?")["year_missing"] == 0.0
 
 
 def test_the_score_only_ever_lowers_the_similarity() -> None:
