@@ -106,6 +106,7 @@ wer wen wem wessen was wann wo wohin woher warum wieso weshalb wie welche welche
 welchem viele viel wieviel wieviele gibt es bitte nenne nennen erkläre erklären sag sage sagen
 beschreibe kurz genau eigentlich denn mal überhaupt normalerweise üblicherweise typischerweise
 insgesamt ungefähr etwa realistisch konkret nochmal bisher schon eigentlich
+wofür wozu womit wodurch worauf worüber woran wovon
 what when where which who whom whose why how many much please tell explain list describe
 """.split())
 

@@ -28,6 +28,7 @@ def test_analyzer_stems_and_drops_stop_and_question_words() -> None:
     analyzer = GermanAnalyzer(Counter({"verstetigung": 2, "strategie": 2}))
     terms = analyzer.terms("Wie verstetige ich die Verstetigungsstrategie?", drop_question_words=True)
     assert "wie" not in terms and "die" not in terms
+    assert analyzer.terms("Wofür und wozu dient die Strategie?", drop_question_words=True) == ["dient", "strategi"]
     assert terms.count("verstet") >= 2  # "verstetige" and the part "verstetigung" share a stem
     assert "strategi" in terms
 
