@@ -21,6 +21,10 @@ BULLET = re.compile(r"^(?:[•▪●◦‣■□➢►✓\uf0b7]|[-–](?=\s))\s
 LIST_ITEM_START = re.compile(r"^(?:[•▪●◦‣■\-–]|\d{1,2}[.)]|[a-z]\))\s")
 # An enumerated line: "1." "2)" "a)" "(3)" "iv." or a lettered criterion ("K 12 Weiterentwicklung").
 ENUMERATION = re.compile(r"^(?:\d{1,2}[.)]|[a-z][)]|\(\d{1,2}\)|[ivx]{1,4}[.)]|[A-Z] \d{1,2}(?= [A-ZÄÖÜ]))\s+(?=\S)")
+# The rest of a list item broken off by a page or column break is a short line, at most this long
+# ("Aktivitäten informieren"); the answerer joins it to its item, retrieval reads a chunk ending
+# in one as a list that goes on.
+ITEM_REST_WORDS = 8
 TIME_ROW = re.compile(r"^\d{1,2}[:.]\d{2}\s*(?:uhr|h)?\b", re.I)
 URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
 # A footnote's own line: its number, a space, then what a footnote text opens with.

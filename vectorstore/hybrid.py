@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from ingest.lines import LIST_ITEM_START
+from ingest.lines import ITEM_REST_WORDS, LIST_ITEM_START
 from ingest.models import Chunk
 from ingest.models import chunk_id as make_chunk_id
 from vectorstore.embeddings import QuestionEmbedder
@@ -27,7 +27,6 @@ _UNPUBLISHED_MARGIN = 10
 _OUTLINE_SECTIONS = 3  # sections whose headings best match the question's aspects
 _MAX_ASPECTS = 4
 _FOCUS_BOOST = 2.0
-_MAX_FRAGMENT_WORDS = 8  # the rest of a list item broken off by a page break
 _MIN_OVERLAP = 12  # characters two chunks must share to count as overlapping
 
 
@@ -262,7 +261,7 @@ def ends_in_list(text: str) -> bool:
         return False
     if LIST_ITEM_START.match(lines[-1]):
         return True
-    fragment = len(lines[-1].split()) <= _MAX_FRAGMENT_WORDS and not lines[-1].endswith((".", "!", "?", ":"))
+    fragment = len(lines[-1].split()) <= ITEM_REST_WORDS and not lines[-1].endswith((".", "!", "?", ":"))
     return len(lines) > 1 and fragment and bool(LIST_ITEM_START.match(lines[-2]))
 
 

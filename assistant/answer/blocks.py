@@ -15,11 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.lines import BULLET, ENUMERATION
+from ingest.lines import BULLET, ENUMERATION, ITEM_REST_WORDS
 from ingest.sentences import Span, sentence_spans
 
 _MIN_ITEMS = 2
-_MAX_CONTINUATION_WORDS = 8
 _MAX_RUN_ON_LEAD_WORDS = 12
 _NUMBER = re.compile(r"^\(?(\d{1,2})[.)]")
 
@@ -93,7 +92,7 @@ def _joined_continuations(lines: list[Span]) -> list[Span]:
         if (previous is not None and is_bullet_item(previous.text) and not is_bullet_item(line.text)
                 and following is not None and is_bullet_item(following.text)
                 and not previous.text.endswith((".", "!", "?", ":", ";")) and not line.text.endswith(":")
-                and len(line.text.split()) <= _MAX_CONTINUATION_WORDS):
+                and len(line.text.split()) <= ITEM_REST_WORDS):
             joined[-1] = Span(previous.start, line.end, f"{previous.text} {line.text}")
             continue
         joined.append(line)

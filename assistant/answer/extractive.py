@@ -84,7 +84,8 @@ class ExtractiveAnswerer:
                                  enumerations=part.shape == "list", value=VALUE_PATTERNS.get(part.wants),
                                  advice=part.shape == "howto")
         if query.quoted:  # an earlier part of the question quoted these: say something new if there is more
-            fresh = [sentence for sentence in ranked if not _quoted(sentence.text, query.quoted)]
+            quotes = [_normalise(quote) for quote in query.quoted]
+            fresh = [sentence for sentence in ranked if not _quoted(sentence.text, quotes)]
             ranked = fresh if fresh and fresh[0].coverage > 0 else ranked
         if not ranked or ranked[0].coverage <= 0:
             return Draft(text="", citations=[])
@@ -95,7 +96,8 @@ class ExtractiveAnswerer:
             lines = self._paragraph_lines(part, ranked)
         if lines is None:
             lines = self._sentence_lines(ranked, self.max_sentences, self.max_words)
-        return _compose(lines, query.language, frame=query.language == "de" and _names_the_section(part, lines))
+        frame = _naming_section(part, lines) if query.language == "de" else None
+        return _compose(lines, query.language, frame=frame)
 
     def stream(self, query: Query, evidence: SearchResult) -> Iterator[str | Draft]:
         """Text pieces (one per line or sentence), then the finished draft."""
@@ -292,22 +294,22 @@ def _presents_a_name(sentence: str) -> bool:
     return tokens[0][:1].isupper() and tokens[0].lower() not in GERMAN_STOPWORDS
 
 
-def _names_the_section(part: QuestionPart, lines: list[_Line]) -> bool:
+def _naming_section(part: QuestionPart, lines: list[_Line]) -> str | None:
     """"Welches Modellprojekt regelt Strompreise über eine Blockchain?" is answered by a sentence
     about "ein intelligenter Algorithmus"; which project it is says the heading above it
     ("Gemeinde Fuchstal"). A question for a thing of some kind gets that heading as a framing line
     (no claim of its own, so no marker) when it is a name (a short heading, not "3.2 ...") and
-    the sentences do not name it themselves."""
+    the sentences do not name it themselves. None when no heading should frame the answer."""
     if part.shape != "fact" or not part.focus or part.wants not in ("other", "place") or not lines:
-        return False
+        return None
     section = lines[0].hit.chunk.section_at(lines[0].span.start)[0].strip()
     named = bool(section) and len(section.split()) <= _MAX_NAME_WORDS and not section[:1].isdigit()
-    return named and _normalise(section) not in _normalise(" ".join(line.text for line in lines))
+    return section if named and _normalise(section) not in _normalise(" ".join(line.text for line in lines)) else None
 
 
-def _compose(lines: list[_Line], language: str, frame: bool = False) -> Draft:
+def _compose(lines: list[_Line], language: str, frame: str | None = None) -> Draft:
     """Markdown with a marker on every line; one citation per passage, quoting what was used.
-    With `frame` the first passage's section heading opens the answer (see `_names_the_section`)."""
+    A `frame` (the first passage's section heading, see `_naming_section`) opens the answer."""
     numbers: dict[str, int] = {}
     used: dict[str, list[_Line]] = {}
     for line in lines:
@@ -324,10 +326,8 @@ def _compose(lines: list[_Line], language: str, frame: bool = False) -> Draft:
                                   score=round(ordered[0].hit.fused, 4)))
     text = _markdown(lines, numbers)
     if frame and text:
-        first = lines[0].hit.chunk
-        section = render_prompt("section_frame", language, section=first.section_at(lines[0].span.start)[0].strip(),
-                                page=first.page_at(lines[0].span.start))
-        text = f"{section}\n\n{text}"
+        page = lines[0].hit.chunk.page_at(lines[0].span.start)
+        text = f"{render_prompt('section_frame', language, section=frame, page=page)}\n\n{text}"
     lead = load_prompt("extractive_lead", language) if language != "de" and text else ""
     return Draft(text=f"{lead}\n\n{text}" if lead else text, citations=citations)
 
@@ -367,10 +367,10 @@ def _escape(text: str) -> str:
     return _NUMBER_AT_START.sub(r"\1\\\2", _MARKER_AT_START.sub("\\\\", text))
 
 
-def _quoted(sentence: str, quotes: frozenset[str]) -> bool:
-    """Is `sentence` part of one of the `quotes` (an earlier part's citations)?"""
+def _quoted(sentence: str, quotes: Sequence[str]) -> bool:
+    """Is `sentence` part of one of the (normalised) `quotes` of an earlier part's citations?"""
     text = _normalise(sentence)
-    return any(text in _normalise(quote) for quote in quotes)
+    return any(text in quote for quote in quotes)
 
 
 def _normalise(text: str) -> str:
