@@ -24,7 +24,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from assistant.answer.evidence import ScoredSentence, query_words, score_sentences
+from assistant.answer.evidence import QueryWord, ScoredSentence, query_words, score_sentences
 from assistant.query import Query
 from assistant.question import QuestionPart
 from ingest import lexicon
@@ -62,16 +62,19 @@ def unknown_share(query: Query, keyword: KeywordIndex) -> float:
     return sum(word.weight for word in words if not keyword.known(word.stem) and not word.parts) / total
 
 
-def evidence_score(query: Query, hits: list[Hit], keyword: KeywordIndex) -> float:
-    """Best passage similarity, lowered when the question asks about things the corpus never names."""
+def evidence_score(query: Query, hits: list[Hit], keyword: KeywordIndex, unknown: float | None = None) -> float:
+    """Best passage similarity, lowered when the question asks about things the corpus never names
+    (`unknown`: `unknown_share`, when the caller has it already)."""
     if not hits:
         return 0.0
+    if unknown is None:
+        unknown = unknown_share(query, keyword)
     similarities = [hit.dense for hit in hits if hit.dense is not None]
     if not similarities:  # keyword-only retrieval (an eval variant): a lexical proxy
-        return round(1.0 - unknown_share(query, keyword), 4)
+        return round(1.0 - unknown, 4)
     if query.language == "en":
         return round(max(similarities) + CROSS_LINGUAL_OFFSET, 4)
-    return round(max(similarities) - UNKNOWN_WORD_PENALTY * unknown_share(query, keyword), 4)
+    return round(max(similarities) - UNKNOWN_WORD_PENALTY * unknown, 4)
 
 
 
@@ -148,17 +151,18 @@ def build_assessor(kind: str) -> Assessor:
 
 def measure(query: Query, part: QuestionPart, evidence: SearchResult) -> Signals:
     keyword = evidence.keyword_index
-    similarity = evidence_score(query, evidence.hits, keyword)
     unknown = unknown_share(query, keyword)
+    similarity = evidence_score(query, evidence.hits, keyword, unknown)
     ranked = score_sentences(query, evidence.hits, keyword)[:_TOP_SENTENCES]
+    words = query_words(keyword, query)  # the same words `score_sentences` matched, in its order
     coverage = ranked[0].coverage if ranked else 0.0
-    focus = _focus_coverage(query, part, evidence, ranked)
+    focus = _focus_coverage(part, keyword, words, ranked)
     # English questions meet a German vocabulary: their words do not match sentences reliably.
     wants_value = 1.0 if part.wants in _VALUE_PATTERNS and query.language == "de" else 0.0
     about = [sentence for sentence in ranked if sentence.coverage >= _SUBJECT_COVERAGE * max(coverage, 1e-9)]
     value = 0.0
     if wants_value:
-        value = 1.0 if _gives_value(query, part, evidence, ranked) else 0.0
+        value = 1.0 if _gives_value(query, part, keyword, words, ranked) else 0.0
     years = _named_numbers(query.question)
     year_missing = 0.0
     if years:
@@ -167,15 +171,14 @@ def measure(query: Query, part: QuestionPart, evidence: SearchResult) -> Signals
     return Signals(similarity, unknown, coverage, focus, wants_value, value, year_missing)
 
 
-def _gives_value(query: Query, part: QuestionPart, evidence: SearchResult, ranked: list[ScoredSentence]) -> bool:
+def _gives_value(query: Query, part: QuestionPart, keyword: KeywordIndex, words: list[QueryWord],
+                ranked: list[ScoredSentence]) -> bool:
     """Is there a sentence with a value of the wanted kind, about what is asked (its focus words),
     in a passage that names the question's subject (its rarest other words)?"""
-    keyword = evidence.keyword_index
-    words = query_words(keyword, query)
     # "Bis zu welchem Betrag ...": a word naming the wanted kind is stood for by the value itself.
     asks = _ASKS[part.wants]
-    kind = {stem for word in part.focus if asks.search(word) for stem in _stems(keyword, word)}
-    focused = {stem for word in part.focus for stem in _stems(keyword, word)} - kind
+    kind = {stem for word in part.focus if asks.search(word) for stem in keyword.query_terms(word)}
+    focused = {stem for word in part.focus for stem in keyword.query_terms(word)} - kind
     focus_index = [i for i, word in enumerate(words) if word.stem in focused or set(word.parts) & focused]
     nouns = _noun_stems(query.question, keyword) - kind
     others = [i for i in range(len(words)) if i not in focus_index and words[i].stem not in kind]
@@ -185,12 +188,16 @@ def _gives_value(query: Query, part: QuestionPart, evidence: SearchResult, ranke
     subject_index = sorted(named_things or others, key=lambda i: -words[i].weight)[:_SUBJECT_WORDS]
     subject_weight = sum(words[i].weight for i in subject_index) or 1.0
     pattern = _VALUE_PATTERNS[part.wants]
+    passages: dict[str, frozenset[str]] = {}  # the top sentences come from few passages
     for sentence in ranked:
         if not pattern.search(sentence.text):
             continue
         if focus_index and max(sentence.matches[i] for i in focus_index) < _MATCHED:
             continue
-        passage = frozenset(keyword.analyzer.terms(sentence.hit.chunk.text))
+        chunk = sentence.hit.chunk
+        passage = passages.get(chunk.id)
+        if passage is None:
+            passage = passages[chunk.id] = frozenset(keyword.analyzer.terms(chunk.text))
         named = sum(words[i].weight for i in subject_index if words[i].match(passage) >= _MATCHED)
         if named >= 0.5 * subject_weight:
             return True
@@ -204,21 +211,16 @@ def _named_numbers(text: str) -> set[str]:
 def _noun_stems(question: str, keyword: KeywordIndex) -> set[str]:
     """Stems of the capitalised words after the first (German nouns and names)."""
     tokens = _CAPITALISED.findall(question.strip()[1:])
-    return {stem for token in tokens for stem in _stems(keyword, token)}
+    return {stem for token in tokens for stem in keyword.query_terms(token)}
 
 
-def _stems(keyword: KeywordIndex, word: str) -> list[str]:
-    """A question word's terms as the question's own words are read (abbreviations, corrected spelling)."""
-    return [term for group in keyword.query_groups(word) for term in group]
-
-
-def _focus_coverage(query: Query, part: QuestionPart, evidence: SearchResult, ranked: list[ScoredSentence]) -> float:
-    """How well the best sentence covers the question's focus words alone."""
+def _focus_coverage(part: QuestionPart, keyword: KeywordIndex, words: list[QueryWord],
+                    ranked: list[ScoredSentence]) -> float:
+    """How well the best sentence covers the question's focus words alone (read like the
+    question's own words: corrected spelling, long forms)."""
     if not part.focus or not ranked:
         return 1.0
-    keyword = evidence.keyword_index
-    focused = {stem for word in part.focus for stem in _stems(keyword, word)}
-    words = query_words(keyword, query)
+    focused = {stem for word in part.focus for stem in keyword.query_terms(word)}
     indexes = [index for index, word in enumerate(words)
                if word.stem in focused or any(p in focused for p in word.parts)]
     if not indexes:

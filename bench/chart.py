@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 STAGE_ORDER = ("keyword", "embed", "dense", "aspects", "fusion", "answer", "rest")
+RETRIEVAL_STAGES = STAGE_ORDER[:5]  # the stages a store's size drives (the scale rows)
 COLOURS = {"ours": "#1f6f8b", "baseline": "#e07a1f", "target": "#b22222"}
 
 

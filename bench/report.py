@@ -15,6 +15,8 @@ from typing import Any
 
 from rich.table import Table
 
+from bench.chart import RETRIEVAL_STAGES, STAGE_ORDER
+
 # Targets from the issue; the report marks each figure against its target.
 TARGETS = {
     "ingest_vs_raw_embed": 1.5,       # ingest time / raw embedding time, at most
@@ -23,7 +25,7 @@ TARGETS = {
     "scale_p95_ms": 300.0,            # warm extractive answer at 100k chunks, p95
     "scale_target_size": 100_000,
 }
-LATENCY_STAGES = ("keyword", "embed", "dense", "aspects", "fusion", "answer", "rest", "total")
+LATENCY_STAGES = (*STAGE_ORDER, "total")
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ def scale_rows(scale: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> list[R
         rows.append(Row(section, f"{label}: end to end p50 / p95", fmt_triplet(total, ("p50", "p95")), target, ok))
         rows.append(Row(section, f"{label}: keyword · embed · dense · aspects · fusion p95",
                         " · ".join(fmt_ms(stages.get(stage, {}).get("p95")) for stage in
-                                   ("keyword", "embed", "dense", "aspects", "fusion")) + " ms"))
+                                   RETRIEVAL_STAGES) + " ms"))
         probe = ours.get("dense_probe")
         if probe:
             rows.append(Row(section, f"{label}: Chroma query alone p50 with / without a version filter "

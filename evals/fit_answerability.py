@@ -83,8 +83,7 @@ def main(argv: list[str]) -> int:
     for choice in choices[:5]:
         print(f"  no_value {choice.no_value:.2f}  off_focus {choice.off_focus:.2f}  threshold {choice.threshold:.4f}: "
               f"refused {choice.refused:.3f}, false refusals {choice.false_refusals:.3f}")
-    plain = [c for c in best_choices(signals, answerable, args.max_false_refusals)
-             if c.no_value == 0 and c.off_focus == 0]
+    plain = [c for c in choices if c.no_value == 0 and c.off_focus == 0]
     if plain:
         print(f"similarity alone: threshold {plain[0].threshold:.4f}: refused {plain[0].refused:.3f}, "
               f"false refusals {plain[0].false_refusals:.3f}")

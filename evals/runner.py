@@ -378,8 +378,8 @@ def _judge(services: Services, items: list[EvalItem], primary: dict[str, Any], c
             row["judge_correctness"] = verdict.correctness
             row["judge_faithfulness"] = verdict.faithfulness
             row["judge_reason"] = verdict.reason
-    primary["aggregates"] = metrics.aggregate_by_category(primary["items"])
-    if "dev" in primary["parts"]:
-        primary["parts"]["dev"]["aggregates"] = primary["aggregates"]
+    if "dev" in primary["parts"]:  # `items` holds the dev part's rows; a test-only run keeps its figures
+        primary["parts"]["dev"]["aggregates"] = primary["aggregates"] = metrics.aggregate_by_category(
+            primary["items"])
     judged = sum(1 for row in primary["items"] if row.get("judge_correctness") is not None)
     console.print(f"LLM judge scored {judged} answers")

@@ -32,6 +32,7 @@ _KEEP_GENERATIONS = 2
 ANALYSIS_VERSION = 3
 _MIN_SPELLING_SIMILARITY = 0.84
 _MIN_RUN_TOGETHER_PART = 3  # "startups" = "start" + "ups" (the corpus writes "Start-ups")
+_GROUP_CACHE = 4096  # questions read before the memo starts afresh
 _RARE = 2  # a word in at most this many chunks may be a run-together spelling of two common ones
 
 
@@ -53,6 +54,7 @@ class KeywordIndex:
         self._document_frequency = document_frequency
         self._position = {chunk_id: index for index, chunk_id in enumerate(ids)}
         self._corrections: dict[str, str | None] = {}
+        self._groups: dict[str, tuple[tuple[str, ...], ...]] = {}
         self._by_initial: dict[str, list[str]] = {}
         for term in document_frequency:
             if len(term) >= 4 and not term[0].isdigit():
@@ -123,6 +125,16 @@ class KeywordIndex:
 
     # --- searching ----------------------------------------------------------------------
     def query_groups(self, text: str) -> list[tuple[str, ...]]:
+        """Memoised `_query_groups`: one question is read by retrieval, sentence scoring and the
+        answerability check, each several times."""
+        cached = self._groups.get(text)
+        if cached is None:
+            if len(self._groups) >= _GROUP_CACHE:
+                self._groups.clear()
+            cached = self._groups[text] = tuple(self._query_groups(text))
+        return list(cached)
+
+    def _query_groups(self, text: str) -> list[tuple[str, ...]]:
         """The question's term groups, as users type them matched to how the documents write:
         abbreviations also stand for their long form ("BaWü" -> Baden-Württemberg), a word
         written together that the documents hyphenate gets its parts ("startups" -> start, ups),

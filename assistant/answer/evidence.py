@@ -60,7 +60,7 @@ def _analysed(keyword: KeywordIndex, text: str) -> tuple[tuple[Span, frozenset[s
 
 
 @dataclass(frozen=True)
-class _QueryWord:
+class QueryWord:
     """One content word of the question: its stem, its compound parts, and its weight."""
 
     stem: str
@@ -76,14 +76,14 @@ class _QueryWord:
         return 0.7 * sum(part in terms for part in self.parts) / len(self.parts)
 
 
-def query_words(keyword: KeywordIndex, query: Query, focus: Collection[str] = ()) -> list[_QueryWord]:
+def query_words(keyword: KeywordIndex, query: Query, focus: Collection[str] = ()) -> list[QueryWord]:
     """The query's content words, weighted by IDF (a compound unknown to the corpus by its parts);
     words carried over from earlier turns weigh `_CONTEXT_WEIGHT` as much, the question's focus
     (what it asks about, see `assistant.question`) `FOCUS_WEIGHT` times as much: in "Mit welchen
     Partnern arbeitet der Makerspace in Kempten?" the rare names find the passage, but the
     sentences that answer are the ones about partners."""
     focused = {stem for word in focus for stem in keyword.analyzer.terms(word)}
-    result: dict[str, _QueryWord] = {}
+    result: dict[str, QueryWord] = {}
     for text, factor in ((query.question, 1.0), (query.context, _CONTEXT_WEIGHT)):
         for stem, *parts in keyword.query_groups(text):
             if stem in result:
@@ -94,7 +94,7 @@ def query_words(keyword: KeywordIndex, query: Query, focus: Collection[str] = ()
             else:
                 weight = keyword.idf(stem)
             boost = FOCUS_WEIGHT if stem in focused or any(part in focused for part in parts) else 1.0
-            result[stem] = _QueryWord(stem, known_parts, weight * factor * boost, carried=factor < 1.0)
+            result[stem] = QueryWord(stem, known_parts, weight * factor * boost, carried=factor < 1.0)
     return list(result.values())
 
 
