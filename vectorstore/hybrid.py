@@ -147,7 +147,7 @@ class HybridRetriever:
         rankings: list[tuple[list[str], float]] = []
         ordered = sorted(zip(groups, weights, strict=True), key=lambda item: -item[1])[:_MAX_ASPECTS]
         for group, weight in ordered:
-            ids = [hit.chunk_id for hit in keyword.search(" ".join(group), self.candidates, allowed)]
+            ids = [hit.chunk_id for hit in keyword.search_terms(list(dict.fromkeys(group)), self.candidates, allowed)]
             rankings.append((ids, self.aspect_weight * weight / total))
         if snapshot.outline is None or snapshot.vectors is None or similarities is None:
             return rankings

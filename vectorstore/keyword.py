@@ -208,7 +208,11 @@ class KeywordIndex:
 
     def search(self, text: str, k: int, allowed_ids: set[str] | None = None) -> list[KeywordHit]:
         """Best `k` chunks for `text`; `allowed_ids` restricts the search (document filter)."""
-        terms = self.query_terms(text)
+        return self.search_terms(self.query_terms(text), k, allowed_ids)
+
+    def search_terms(self, terms: list[str], k: int, allowed_ids: set[str] | None = None) -> list[KeywordHit]:
+        """Best `k` chunks for index terms already analysed (`query_groups`): stemming them again
+        would change them ("verstet" -> "verst")."""
         if self._retriever is None or not terms:
             return []
         scores = np.asarray(self._retriever.get_scores(terms), dtype=np.float32)

@@ -77,3 +77,11 @@ def test_saved_index_loads_with_the_same_results(tmp_path: Path) -> None:
     assert loaded is not None
     assert loaded.search("Wismar Workshop", k=2) == index.search("Wismar Workshop", k=2)
     assert KeywordIndex.load(tmp_path, "other") is None
+
+
+def test_analysed_terms_are_searched_as_they_are() -> None:
+    """Stemming a stem again changes it ("verstet" -> "verst"): the aspect rankings search the
+    question's analysed terms directly, and find what a search for the words finds."""
+    index = KeywordIndex.build("fp6", [f"d#{n}" for n in range(len(TEXTS))], TEXTS)
+    terms = index.query_terms("Verstetigung")
+    assert index.search_terms(terms, k=3) == index.search("Verstetigung", k=3) != []
