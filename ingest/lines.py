@@ -36,6 +36,8 @@ FINAL_STOP = re.compile(r"[.!?…]$|[.!?][“”\"»)]$")
 
 
 # "Kicker: ...": one to three words and a colon opening a line ("Projekttitel: ...").
+# A kicker used this often in a document labels fields of entries; it titles nothing.
+LABEL_REPEATS = 3
 KICKER = re.compile(r"^([A-ZÄÖÜ][\wäöüß-]*(?: [\wäöüß-]+){0,2}):\s")
 
 

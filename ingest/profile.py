@@ -13,13 +13,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest.lines import FOOTNOTE_LINE, KICKER, WORD, normalise_line
+from ingest.lines import FOOTNOTE_LINE, KICKER, LABEL_REPEATS, WORD, normalise_line
 
 # A running head as `normalise_line` shows it: masked page number glued to a lower-cased word.
 _RUNNING_HEAD = re.compile(r"^# ?[a-zäöü]")
 # A kicker that opens this many lines labels the fields of entries ("Projekttitel: ...") or
 # the parts of paragraphs ("Herausforderung: ..."); such lines head no section.
-_LABEL_REPEATS = 3
 
 
 @dataclass
@@ -68,7 +67,7 @@ def learn_profile(pages: list[list[str]]) -> DocumentProfile:
 
     kickers = Counter(match.group(1) for lines in pages for line in lines
                       for match in [KICKER.match(line)] if match)
-    profile.labels = {kicker for kicker, count in kickers.items() if count >= _LABEL_REPEATS}
+    profile.labels = {kicker for kicker, count in kickers.items() if count >= LABEL_REPEATS}
     profile.footnote_numbers = _footnote_numbers(pages)
     return profile
 

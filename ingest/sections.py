@@ -23,10 +23,9 @@ from collections import Counter
 
 from ingest.headings import numbering
 from ingest.lexicon import MATTER_HEADINGS
-from ingest.lines import FINAL_STOP, KICKER
+from ingest.lines import FINAL_STOP, KICKER, LABEL_REPEATS
 from ingest.models import Block
 
-_LABEL_REPEATS = 3  # a kicker used this often labels fields of entries, it titles nothing
 _RUN = 3  # this many one-line headings in a row are a list or table, not an outline
 
 
@@ -55,7 +54,7 @@ def _demote_labels(blocks: list[Block]) -> None:
         if block.kind != "heading" or numbering(block.text):
             continue
         match = KICKER.match(block.text)
-        if _is_label(block) or (match and kickers[match.group(1)] >= _LABEL_REPEATS):
+        if _is_label(block) or (match and kickers[match.group(1)] >= LABEL_REPEATS):
             _demote(block)
 
 

@@ -121,7 +121,7 @@ class HybridRetriever:
         if self.merge_neighbours:
             hits = merge_adjacent(hits)
         if focus:
-            hits = [self._with_list_completed(hit, snapshot) for hit in hits[:k]]
+            hits = self._with_lists_completed(hits[:k], snapshot)
         timings["fusion"] = elapsed_ms(started)
         return SearchResult(hits[:k], snapshot.keyword, timings)
 
@@ -161,20 +161,22 @@ class HybridRetriever:
         rankings.append((ids[: self.candidates], self.outline_weight))
         return rankings
 
-    def _with_list_completed(self, hit: Hit, snapshot: Snapshot) -> Hit:
+    def _with_lists_completed(self, hits: list[Hit], snapshot: Snapshot) -> list[Hit]:
         """A list or how-to question wants the whole list: a passage that ends inside one is
-        joined with the next chunk of its document, where the list goes on."""
-        if not ends_in_list(hit.chunk.text):
-            return hit
-        last = int(hit.chunk.id.rsplit("+", 1)[1]) if "+" in hit.chunk.id else hit.chunk.position
-        following_id = make_chunk_id(hit.chunk.document, hit.chunk.version, last + 1)
+        joined with the next chunk of its document, where the list goes on (fetched in one go)."""
+        wanted: dict[int, str] = {}
+        for index, hit in enumerate(hits):
+            if ends_in_list(hit.chunk.text):
+                last = int(hit.chunk.id.rsplit("+", 1)[1]) if "+" in hit.chunk.id else hit.chunk.position
+                wanted[index] = make_chunk_id(hit.chunk.document, hit.chunk.version, last + 1)
+        if not wanted:
+            return hits
         if snapshot.vectors is not None:
-            following = snapshot.vectors.by_id.get(following_id)
+            found = {cid: snapshot.vectors.by_id[cid] for cid in wanted.values() if cid in snapshot.vectors.by_id}
         else:
-            following = next(iter(self.knowledge_base.store.get_chunks([following_id])), None)
-        if following is None:
-            return hit
-        return replace(hit, chunk=_join_chunks(hit.chunk, following))
+            found = {chunk.id: chunk for chunk in self.knowledge_base.store.get_chunks(list(wanted.values()))}
+        return [replace(hit, chunk=_join_chunks(hit.chunk, found[wanted[index]]))
+                if index in wanted and wanted[index] in found else hit for index, hit in enumerate(hits)]
 
     def _dense(self, vector: np.ndarray, snapshot: Snapshot, documents: Sequence[str] | None,
                similarities: np.ndarray | None = None) -> list[tuple[Chunk, float]]:
